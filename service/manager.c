@@ -1,0 +1,752 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdio.h>
+
+#include "auth.h"
+#include "bus.h"
+#include "errors.h"
+#include "log.h"
+#include "manager.h"
+#include "util.h"
+
+#define BACKOFF_MIN_USEC (250 * 1000ULL)
+#define BACKOFF_MAX_USEC (4 * 1000 * 1000ULL)
+/* How long a call waits for its connection's first attempt. */
+#define FIRST_ATTEMPT_WAIT_USEC (20 * 1000 * 1000ULL)
+/* How long a reply waits for libvirt's events to catch the table up. */
+#define CATCH_UP_USEC (2 * 1000 * 1000ULL)
+
+static void connection_attempt(Connection *c);
+static void on_event(EventItem *ev, void *userdata);
+static void job_done(Job *j, void *userdata);
+
+/* ---- domain entries ---------------------------------------------------- */
+
+DomainEntry *conn_domain_get(Connection *c, const char *uuid) {
+        return (DomainEntry *) domain_table_get(c->domains, uuid);
+}
+
+DomainEntry *conn_domain_by_path(Connection *c, const char *path) {
+        char uuid[UUID_STRING_LEN + 1];
+
+        if (!path_to_uuid(c->dom_prefix, path, uuid))
+                return NULL;
+        return conn_domain_get(c, uuid);
+}
+
+void conn_domain_changed(Connection *c, DomainEntry *e, unsigned mask) {
+        const char *names[DOMAIN_PROP_COUNT + 1];
+
+        if (!mask || !e->announced)
+                return;
+        domain_prop_names_for(mask, names);
+        bus_domain_emit_changed(c->manager->bus, e->path, names);
+}
+
+static void entry_free(DomainNode *n) {
+        DomainEntry *e = (DomainEntry *) n;
+
+        domain_info_clear(&e->node.info);
+        if (e->dom)
+                virDomainFree(e->dom);
+        free(e->path);
+        free(e);
+}
+
+static void entry_release_queue(DomainEntry *e) {
+        /* Calls queued behind a domain that vanished go to libvirt anyway,
+         * which answers them with its own "no domain" error. */
+        while (e->queue_head) {
+                Job *j = e->queue_head;
+                e->queue_head = j->next;
+                j->next = NULL;
+                j->started = true;
+                pool_submit(e->conn->manager->pool, j);
+        }
+        e->queue_tail = NULL;
+}
+
+DomainEntry *conn_domain_upsert(Connection *c, const DomainInfo *info, virDomainPtr dom) {
+        DomainEntry *e = conn_domain_get(c, info->uuid);
+
+        if (dom)
+                virDomainRef(dom);
+        if (e) {
+                unsigned mask = domain_info_diff(&e->node.info, info);
+                domain_info_copy(&e->node.info, info);
+                if (dom) {
+                        if (e->dom)
+                                virDomainFree(e->dom);
+                        e->dom = dom;
+                }
+                conn_domain_changed(c, e, mask);
+                return e;
+        }
+
+        e = xmalloc0(sizeof(*e));
+        domain_info_copy(&e->node.info, info);
+        e->conn = c;
+        e->dom = dom;
+        e->path = path_for_uuid(c->dom_prefix, info->uuid);
+        /* Findable first, announced second. */
+        domain_table_put(c->domains, &e->node);
+        e->announced = true;
+        bus_emit_object_added(c->manager->bus, e->path);
+        return e;
+}
+
+void conn_domain_remove(Connection *c, DomainEntry *e) {
+        /* Announced gone while still findable, so the signal can list the
+         * interfaces; forgotten second. */
+        if (e->announced)
+                bus_emit_object_removed(c->manager->bus, e->path);
+        domain_table_remove(c->domains, &e->node);
+        entry_release_queue(e);
+        entry_free(&e->node);
+}
+
+/* ---- connections ------------------------------------------------------- */
+
+int manager_add_connection(Manager *m, const char *name, const char *uri) {
+        Connection *c = xmalloc0(sizeof(*c));
+
+        c->manager = m;
+        c->name = xstrdup(name);
+        c->uri = xstrdup(uri);
+        c->path = xasprintf(VIRTBUS_ROOT_PATH "/%s", name);
+        c->dom_prefix = xasprintf("%s/domain", c->path);
+        c->snap_prefix = xasprintf("%s/domainsnapshot", c->path);
+        c->domains = domain_table_new();
+        c->state = CONN_CONNECTING;
+        c->hostname = xstrdup("");
+        c->driver = xstrdup("");
+        c->backoff_usec = BACKOFF_MIN_USEC;
+        m->conns = realloc(m->conns, sizeof(*m->conns) * (m->nconns + 1));
+        if (!m->conns)
+                abort();
+        m->conns[m->nconns++] = c;
+        return bus_connection_register(m->bus, c);
+}
+
+Connection *manager_find_connection(Manager *m, const char *path) {
+        for (size_t i = 0; i < m->nconns; i++)
+                if (streq(m->conns[i]->path, path))
+                        return m->conns[i];
+        return NULL;
+}
+
+typedef struct ConnectResult {
+        virConnectPtr vc;
+        DomainInfo *infos;
+        virDomainPtr *doms;
+        size_t n;
+        char *hostname;
+        char *driver;
+        unsigned long lib_version;
+        unsigned long version;
+        int encrypted;
+        int secure;
+} ConnectResult;
+
+static void connect_result_free(void *p) {
+        ConnectResult *r = p;
+
+        if (!r)
+                return;
+        for (size_t i = 0; i < r->n; i++) {
+                domain_info_clear(&r->infos[i]);
+                if (r->doms[i])
+                        virDomainFree(r->doms[i]);
+        }
+        free(r->infos);
+        free(r->doms);
+        free(r->hostname);
+        free(r->driver);
+        if (r->vc)
+                virConnectClose(r->vc);
+        free(r);
+}
+
+/* Runs on a thread of its own: a hanging URI must not hold a worker. The
+ * order matters: events are registered before the listing, so nothing that
+ * happens in between is missed (what arrives meanwhile is replayed). */
+static void run_connect(Job *j) {
+        ConnectResult *res = xmalloc0(sizeof(*res));
+        virDomainPtr *doms = NULL;
+        const char *type;
+        char *host;
+        int n;
+
+        j->out = res;
+        j->out_free = connect_result_free;
+        res->vc = virConnectOpen(j->s[0]);
+        if (!res->vc)
+                return job_fail(j);
+        /* Keepalive notices a dead libvirtd even while nothing is called. */
+        if (virConnectSetKeepAlive(res->vc, 5, 3) < 0)
+                virResetLastError();
+        if (events_register(res->vc, j->conn, j->u[0]) < 0)
+                return job_fail(j);
+
+        host = virConnectGetHostname(res->vc);
+        res->hostname = host ? host : xstrdup("");
+        type = virConnectGetType(res->vc);
+        res->driver = xstrdup(type ? type : "");
+        virConnectGetLibVersion(res->vc, &res->lib_version);
+        virConnectGetVersion(res->vc, &res->version);
+        res->encrypted = virConnectIsEncrypted(res->vc) > 0;
+        res->secure = virConnectIsSecure(res->vc) > 0;
+        virResetLastError();
+
+        n = virConnectListAllDomains(res->vc, &doms, 0);
+        if (n < 0)
+                return job_fail(j);
+        res->infos = xmalloc0(sizeof(DomainInfo) * (size_t) (n ? n : 1));
+        res->doms = xmalloc0(sizeof(virDomainPtr) * (size_t) (n ? n : 1));
+        for (int i = 0; i < n; i++) {
+                /* A domain that vanished between list and fetch is skipped:
+                 * its events follow. */
+                if (domain_info_fetch(doms[i], &res->infos[res->n]) < 0) {
+                        domain_info_clear(&res->infos[res->n]);
+                        virDomainFree(doms[i]);
+                        virResetLastError();
+                        continue;
+                }
+                res->doms[res->n++] = doms[i];
+        }
+        free(doms);
+        j->r = 0;
+}
+
+static void set_connected(Connection *c, bool up) {
+        if (c->connected == up)
+                return;
+        c->connected = up;
+        bus_connection_emit_changed(c->manager->bus, c, "Connected");
+}
+
+static void fail_waiting(Connection *c) {
+        while (c->waiting_head) {
+                Job *j = c->waiting_head;
+                c->waiting_head = j->next;
+                j->next = NULL;
+                job_reply_no_connect(j);
+                job_free(j);
+        }
+        c->waiting_tail = NULL;
+        c->waiting_timer = sd_event_source_disable_unref(c->waiting_timer);
+}
+
+static void start_waiting(Connection *c) {
+        Job *list = c->waiting_head;
+
+        c->waiting_head = c->waiting_tail = NULL;
+        c->waiting_timer = sd_event_source_disable_unref(c->waiting_timer);
+        while (list) {
+                Job *j = list;
+                list = j->next;
+                j->next = NULL;
+                _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+                /* job_start() frees the job when it fails. */
+                sd_bus_message *msg = sd_bus_message_ref(j->msg);
+                if (job_start(j, &e) < 0)
+                        sd_bus_reply_method_error(msg, &e);
+                sd_bus_message_unref(msg);
+        }
+}
+
+static int on_retry(sd_event_source *s, uint64_t usec, void *userdata) {
+        Connection *c = userdata;
+
+        c->retry = sd_event_source_disable_unref(c->retry);
+        connection_attempt(c);
+        return 0;
+}
+
+static void schedule_retry(Connection *c) {
+        sd_event_source_disable_unref(c->retry);
+        c->retry = NULL;
+        if (sd_event_add_time_relative(c->manager->loop, &c->retry, CLOCK_MONOTONIC,
+                                       c->backoff_usec, 0, on_retry, c) < 0)
+                log_error("Failed to schedule a reconnection of %s", c->uri);
+        c->backoff_usec *= 2;
+        if (c->backoff_usec > BACKOFF_MAX_USEC)
+                c->backoff_usec = BACKOFF_MAX_USEC;
+}
+
+static void run_close(Job *j) {
+        /* The last reference may do I/O on a dead socket: not on the loop. */
+        j->r = 0;
+}
+
+static void drop_vconn(Connection *c) {
+        Job *j;
+
+        if (!c->vconn)
+                return;
+        j = job_new(c, NULL, JOB_QUERY, run_close, NULL);
+        j->vconn = TAKE_PTR(c->vconn);
+        pool_submit(c->manager->pool, j);
+}
+
+static void connection_lost(Connection *c, const char *why) {
+        if (c->state == CONN_DOWN)
+                return;
+        log_warning("Lost the libvirt connection %s (%s): %s; reconnecting", c->name, c->uri, why);
+        c->state = CONN_DOWN;
+        c->logged_down = true;
+        /* Events still in flight for the old connection are ignored. */
+        c->gen++;
+        drop_vconn(c);
+        set_connected(c, false);
+        c->backoff_usec = BACKOFF_MIN_USEC;
+        schedule_retry(c);
+}
+
+static void replay_pending(Connection *c) {
+        EventItem *list = c->pending_head;
+
+        c->pending_head = c->pending_tail = NULL;
+        while (list) {
+                EventItem *ev = list;
+                list = ev->next;
+                ev->next = NULL;
+                on_event(ev, c->manager);
+        }
+}
+
+/* Installs a fresh listing: every difference to what the table held is
+ * announced, exactly as if the daemon had watched all along. */
+static void install_listing(Connection *c, ConnectResult *res) {
+        DomainTable *seen = domain_table_new();
+        size_t b = 0;
+        DomainNode *n, *next;
+
+        for (size_t i = 0; i < res->n; i++) {
+                DomainNode *mark = xmalloc0(sizeof(*mark));
+                memcpy(mark->info.uuid, res->infos[i].uuid, sizeof(mark->info.uuid));
+                domain_table_put(seen, mark);
+                conn_domain_upsert(c, &res->infos[i], res->doms[i]);
+        }
+        for (n = domain_table_next(c->domains, &b, NULL); n; n = next) {
+                size_t nb = b;
+                next = domain_table_next(c->domains, &nb, n);
+                if (!domain_table_get(seen, n->info.uuid))
+                        conn_domain_remove(c, (DomainEntry *) n);
+                b = nb;
+        }
+        domain_table_free(seen, (void (*)(DomainNode *)) free);
+}
+
+static void connect_done(Job *j) {
+        Connection *c = j->conn;
+        ConnectResult *res = j->out;
+        bool first = !c->first_done;
+
+        if (j->u[0] != c->gen) /* superseded */
+                return;
+        c->first_done = true;
+        if (j->r < 0) {
+                c->state = CONN_DOWN;
+                if (!c->logged_down || log_verbose)
+                        log_warning("Cannot connect to %s (%s): %s; retrying in the background",
+                                    c->name, c->uri, j->err.message ? j->err.message : "unknown error");
+                c->logged_down = true;
+                c->pending_head = c->pending_tail = NULL;
+                fail_waiting(c);
+                schedule_retry(c);
+                return;
+        }
+
+        c->vconn = TAKE_PTR(res->vc);
+        c->state = CONN_UP;
+        c->backoff_usec = BACKOFF_MIN_USEC;
+        if (c->logged_down || !first)
+                log_notice("Connected to %s (%s) again", c->name, c->uri);
+        else
+                log_info("Connected to %s (%s), %zu domains", c->name, c->uri, res->n);
+        c->logged_down = false;
+
+        free(c->hostname);
+        c->hostname = TAKE_PTR(res->hostname);
+        free(c->driver);
+        c->driver = TAKE_PTR(res->driver);
+        c->lib_version = res->lib_version;
+        c->version = res->version;
+        c->encrypted = res->encrypted;
+        c->secure = res->secure;
+
+        install_listing(c, res);
+        set_connected(c, true);
+        replay_pending(c);
+        start_waiting(c);
+}
+
+static void connection_attempt(Connection *c) {
+        Job *j = job_new(c, NULL, JOB_QUERY, run_connect, NULL);
+
+        c->state = CONN_CONNECTING;
+        c->gen++;
+        j->s[0] = xstrdup(c->uri);
+        j->u[0] = c->gen;
+        j->apply = connect_done;
+        pool_run_dedicated(c->manager->pool, j);
+}
+
+static int on_waiting_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
+        fail_waiting(userdata);
+        return 0;
+}
+
+/* A call that arrives while the first attempt is under way waits for it. */
+static int conn_wait_first(Connection *c, Job *j) {
+        if (c->state != CONN_CONNECTING || c->first_done)
+                return 0;
+        if (!c->waiting_timer &&
+            sd_event_add_time_relative(c->manager->loop, &c->waiting_timer, CLOCK_MONOTONIC,
+                                       FIRST_ATTEMPT_WAIT_USEC, 0, on_waiting_timeout, c) < 0)
+                return -ENOMEM;
+        j->next = NULL;
+        if (c->waiting_tail)
+                c->waiting_tail->next = j;
+        else
+                c->waiting_head = j;
+        c->waiting_tail = j;
+        return 1;
+}
+
+void manager_start(Manager *m) {
+        for (size_t i = 0; i < m->nconns; i++)
+                connection_attempt(m->conns[i]);
+}
+
+/* ---- events ------------------------------------------------------------ */
+
+static void run_refresh(Job *j) {
+        job_capture_after(j, j->dom);
+        j->r = 0;
+}
+
+static void refresh_done(Job *j) {
+        Connection *c = j->conn;
+        DomainEntry *e;
+
+        if (j->u[0] != c->gen || !j->have_after)
+                return;
+        /* Only the facts events do not carry; the run state stays with the
+         * event stream, which may already be further along. */
+        e = conn_domain_get(c, j->after.uuid);
+        if (!e)
+                return;
+        DomainInfo merged = { 0 };
+        domain_info_copy(&merged, &e->node.info);
+        free(merged.os_type);
+        merged.os_type = xstrdup(j->after.os_type);
+        free(merged.sched_type);
+        merged.sched_type = xstrdup(j->after.sched_type);
+        merged.sched_nparams = j->after.sched_nparams;
+        merged.autostart = j->after.autostart;
+        conn_domain_upsert(c, &merged, NULL);
+        domain_info_clear(&merged);
+}
+
+static void schedule_refresh(Connection *c, DomainEntry *e) {
+        Job *j = job_new(c, NULL, JOB_QUERY, run_refresh, NULL);
+
+        j->dom = e->dom;
+        virDomainRef(j->dom);
+        j->u[0] = c->gen;
+        j->apply = refresh_done;
+        pool_submit(c->manager->pool, j);
+}
+
+static void on_lifecycle(Connection *c, EventItem *ev) {
+        DomainEntry *e = conn_domain_get(c, ev->uuid);
+        int event = ev->i[0], detail = ev->i[1];
+        _cleanup_free_ char *path = path_for_uuid(c->dom_prefix, ev->uuid);
+
+        if (!e && event != VIR_DOMAIN_EVENT_UNDEFINED && event != VIR_DOMAIN_EVENT_STOPPED) {
+                /* A domain made behind our back: publish what the event
+                 * tells now, and fetch the rest on a worker. */
+                DomainInfo info = { 0 };
+                memcpy(info.uuid, ev->uuid, sizeof(info.uuid));
+                info.name = xstrdup(ev->name);
+                info.id = DOMAIN_ID_NONE;
+                info.state = VIR_DOMAIN_SHUTOFF;
+                info.persistent = event == VIR_DOMAIN_EVENT_DEFINED;
+                info.os_type = xstrdup("");
+                info.sched_type = xstrdup("");
+                domain_apply_lifecycle(&info, event, detail, ev->dom_id);
+                e = conn_domain_upsert(c, &info, ev->dom);
+                domain_info_clear(&info);
+                schedule_refresh(c, e);
+        } else if (e) {
+                DomainInfo next = { 0 };
+                domain_info_copy(&next, &e->node.info);
+                if (ev->name && !streq_ptr(next.name, ev->name)) {
+                        free(next.name);
+                        next.name = xstrdup(ev->name);
+                }
+                bool gone = domain_apply_lifecycle(&next, event, detail, ev->dom_id);
+                if (gone) {
+                        bus_emit_domain_event(c, path, event, detail);
+                        conn_domain_remove(c, e);
+                        domain_info_clear(&next);
+                        return;
+                }
+                conn_domain_upsert(c, &next, NULL);
+                domain_info_clear(&next);
+        }
+        bus_emit_domain_event(c, path, event, detail);
+}
+
+static void on_event(EventItem *ev, void *userdata) {
+        Connection *c = ev->conn;
+
+        if (ev->gen != c->gen) {
+                event_item_free(ev);
+                return;
+        }
+        if (c->state == CONN_CONNECTING) {
+                /* The listing is being taken; replay after installing it. */
+                if (c->pending_tail)
+                        c->pending_tail->next = ev;
+                else
+                        c->pending_head = ev;
+                c->pending_tail = ev;
+                return;
+        }
+        if (ev->id == EVENT_CLOSED) {
+                connection_lost(c, ev->i[0] == VIR_CONNECT_CLOSE_REASON_KEEPALIVE
+                                ? "keepalive timed out" : "connection closed");
+        } else if (ev->id == VIR_DOMAIN_EVENT_ID_LIFECYCLE) {
+                on_lifecycle(c, ev);
+                conn_check_deferred(c, ev->uuid);
+        } else {
+                _cleanup_free_ char *path = path_for_uuid(c->dom_prefix, ev->uuid);
+                bus_emit_domain_signal(c->manager->bus, path, ev);
+        }
+        event_item_free(ev);
+}
+
+/* ---- jobs on the loop thread ------------------------------------------- */
+
+static bool table_caught_up(Job *j) {
+        DomainEntry *e;
+
+        if (!j->uuid[0])
+                return true;
+        e = conn_domain_get(j->conn, j->uuid);
+
+        if (j->gone_after)
+                return !e;
+        if (!j->have_after)
+                return true;
+        return e && e->node.info.state == j->after.state &&
+                e->node.info.persistent == j->after.persistent &&
+                streq_ptr(e->node.info.name, j->after.name);
+}
+
+static void release_domain(Job *j) {
+        DomainEntry *e;
+
+        if (j->klass != JOB_CHANGE || !j->uuid[0])
+                return;
+        e = conn_domain_get(j->conn, j->uuid);
+        if (!e || !e->busy)
+                return;
+        if (e->queue_head) {
+                Job *next = e->queue_head;
+                e->queue_head = next->next;
+                if (!e->queue_head)
+                        e->queue_tail = NULL;
+                next->next = NULL;
+                next->started = true;
+                pool_submit(j->conn->manager->pool, next);
+        } else
+                e->busy = false;
+}
+
+static void job_finish(Job *j) {
+        Connection *c = j->conn;
+
+        if (j->r >= 0 && !table_caught_up(j)) {
+                /* libvirt's events did not arrive in time: publish what the
+                 * worker saw after the call. */
+                DomainEntry *e = conn_domain_get(c, j->uuid);
+                if (j->gone_after && e)
+                        conn_domain_remove(c, e);
+                else if (j->have_after)
+                        conn_domain_upsert(c, &j->after, NULL);
+        }
+        release_domain(j);
+        c->manager->jobs--;
+        job_reply(j);
+        job_free(j);
+}
+
+static void unlink_deferred(Connection *c, Job *j) {
+        for (Job **p = &c->deferred_head; *p; p = &(*p)->next)
+                if (*p == j) {
+                        *p = j->next;
+                        j->next = NULL;
+                        return;
+                }
+}
+
+static int on_deferred_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
+        Job *j = userdata;
+
+        unlink_deferred(j->conn, j);
+        job_finish(j);
+        return 0;
+}
+
+void conn_check_deferred(Connection *c, const char *uuid) {
+        for (Job *j = c->deferred_head, *next; j; j = next) {
+                next = j->next;
+                if (streq(j->uuid, uuid) && table_caught_up(j)) {
+                        unlink_deferred(c, j);
+                        job_finish(j);
+                }
+        }
+}
+
+static void job_done(Job *j, void *userdata) {
+        Connection *c = j->conn;
+
+        if (!j->msg) {
+                /* Internal work: connecting, refreshing, closing. */
+                if (j->apply)
+                        j->apply(j);
+                job_free(j);
+                return;
+        }
+        if (j->r >= 0 && j->apply)
+                j->apply(j);
+        /* The reply to a call that changed a domain leaves after the
+         * signals announcing the change, so a caller that reads the state
+         * after the reply sees it already changed. */
+        if (j->r >= 0 && !table_caught_up(j) &&
+            sd_event_add_time_relative(c->manager->loop, &j->deadline, CLOCK_MONOTONIC,
+                                       CATCH_UP_USEC, 0, on_deferred_timeout, j) >= 0) {
+                j->next = c->deferred_head;
+                c->deferred_head = j;
+                return;
+        }
+        job_finish(j);
+}
+
+/* After authorization: queue behind the domain's running change, or go. */
+static void job_submit(Job *j) {
+        Manager *m = j->conn->manager;
+        DomainEntry *e;
+
+        if (j->vconn == NULL && j->conn->vconn) {
+                j->vconn = j->conn->vconn;
+                virConnectRef(j->vconn);
+        }
+        if (j->klass == JOB_CHANGE && j->uuid[0] && (e = conn_domain_get(j->conn, j->uuid))) {
+                if (e->busy) {
+                        j->next = NULL;
+                        if (e->queue_tail)
+                                e->queue_tail->next = j;
+                        else
+                                e->queue_head = j;
+                        e->queue_tail = j;
+                        return;
+                }
+                e->busy = true;
+        }
+        j->started = true;
+        if (!j->run) {
+                /* Answered from the domain table on this thread. */
+                job_done(j, m);
+                return;
+        }
+        pool_submit(m->pool, j);
+}
+
+void job_authorized(Job *j, int r, const sd_bus_error *error) {
+        if (r < 0) {
+                j->conn->manager->jobs--;
+                job_reply_error(j, error);
+                job_free(j);
+                return;
+        }
+        if (j->conn->state != CONN_UP) {
+                j->conn->manager->jobs--;
+                job_reply_no_connect(j);
+                job_free(j);
+                return;
+        }
+        job_submit(j);
+}
+
+int job_start(Job *j, sd_bus_error *error) {
+        Connection *c = j->conn;
+        Manager *m = c->manager;
+        int r;
+
+        if (c->state != CONN_UP) {
+                r = conn_wait_first(c, j);
+                if (r != 0)
+                        return r < 0 ? r : 1;
+                r = sd_bus_error_setf(error, VIRTBUS_ERROR_NO_CONNECT,
+                                      "The libvirt connection %s (%s) is not available",
+                                      c->name, c->uri);
+                job_free(j);
+                return r;
+        }
+        if (m->jobs >= m->max_jobs) {
+                job_free(j);
+                return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                                         "Too many calls in progress (%u); try again later",
+                                         m->max_jobs);
+        }
+        m->jobs++;
+        r = auth_check(m->auth, j);
+        if (r < 0) {
+                m->jobs--;
+                job_free(j);
+                return r;
+        }
+        if (r > 0)
+                job_submit(j);
+        /* r == 0: polkit is deciding; job_authorized() continues. */
+        return 1;
+}
+
+/* ---- the manager ------------------------------------------------------- */
+
+Manager *manager_new(sd_event *loop, sd_bus *bus, unsigned threads, bool system_bus) {
+        Manager *m = xmalloc0(sizeof(*m));
+
+        m->loop = sd_event_ref(loop);
+        m->bus = sd_bus_ref(bus);
+        m->system_bus = system_bus;
+        m->max_jobs = 4096;
+        m->pool = pool_new(loop, threads, job_done, m);
+        if (!m->pool)
+                return manager_free(m);
+        if (events_start(loop, on_event, m) < 0) {
+                log_error("Failed to start the libvirt event loop");
+                return manager_free(m);
+        }
+        m->auth = auth_new(m);
+        if (!m->auth)
+                return manager_free(m);
+        return m;
+}
+
+Manager *manager_free(Manager *m) {
+        if (!m)
+                return NULL;
+        events_stop();
+        pool_free(m->pool);
+        auth_free(m->auth);
+        /* Connections, their tables and the pool structure stay reachable
+         * until exit: workers may still be inside a hung libvirt call. */
+        sd_bus_unref(m->bus);
+        sd_event_unref(m->loop);
+        return NULL;
+}
