@@ -1,32 +1,473 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Per-caller authorization through polkit.
+ *
+ * Every call maps to one action, org.libvirt.dbus.<object>.<permission>.
+ * polkit is asked asynchronously with the caller's unique bus name as the
+ * subject, never a PID. Verdicts are cached per caller, per action and per
+ * domain, dropped when the caller leaves the bus, and all dropped when
+ * polkit's Authority says its rules changed. On the session bus only the
+ * bus's own user can connect, so nothing is checked there. */
+#include <stdio.h>
+
 #include "auth.h"
+#include "bus.h"
+#include "log.h"
 #include "manager.h"
+#include "strmap.h"
 #include "util.h"
+
+#define POLKIT_NAME "org.freedesktop.PolicyKit1"
+#define POLKIT_PATH "/org/freedesktop/PolicyKit1/Authority"
+#define POLKIT_INTERFACE "org.freedesktop.PolicyKit1.Authority"
+#define CHECK_TIMEOUT_USEC (10 * 1000 * 1000ULL)
+/* A person typing a password takes a while; no one else waits for it. */
+#define INTERACTIVE_TIMEOUT_USEC (300 * 1000 * 1000ULL)
+
+enum { VERDICT_YES = 1, VERDICT_NO = 2 };
+enum { ROLE_VISIBILITY, ROLE_PREFETCH, ROLE_ACTION };
+
+typedef struct Waiter {
+        struct Waiter *next;
+        Job *job;
+        int role;
+} Waiter;
+
+typedef struct Caller {
+        Auth *auth;
+        char *name;
+        uid_t uid;
+        int uid_state;          /* 0 unknown, 1 asking, 2 known, -1 failed */
+        StrMap *verdicts;       /* key -> VERDICT_* */
+        Job *waiting;           /* jobs waiting for the uid */
+        sd_bus_slot *uid_slot;
+} Caller;
+
+typedef struct Check {
+        Auth *auth;
+        char *caller;
+        char *inflight_key;
+        char *key;
+        Waiter *waiters;
+        sd_bus_slot *slot;
+} Check;
 
 struct Auth {
         Manager *manager;
+        StrMap *callers;        /* unique name -> Caller */
+        StrMap *inflight;       /* caller|key|interactive -> Check */
+        sd_bus_slot *changed_slot;
+        sd_bus_slot *owner_slot;
 };
 
-Auth *auth_new(Manager *m) {
-        Auth *a = xmalloc0(sizeof(*a));
+static void caller_free(void *p) {
+        Caller *c = p;
 
-        a->manager = m;
-        return a;
+        if (!c)
+                return;
+        /* Jobs still waiting belong to a caller that left: drop them. */
+        while (c->waiting) {
+                Job *j = c->waiting;
+                c->waiting = j->next;
+                j->conn->manager->jobs--;
+                job_free(j);
+        }
+        sd_bus_slot_unref(c->uid_slot);
+        strmap_free(c->verdicts);
+        free(c->name);
+        free(c);
 }
 
-Auth *auth_free(Auth *a) {
-        free(a);
-        return NULL;
+static void check_free(void *p) {
+        Check *k = p;
+
+        if (!k)
+                return;
+        sd_bus_slot_unref(k->slot);
+        while (k->waiters) {
+                Waiter *w = k->waiters;
+                k->waiters = w->next;
+                free(w);
+        }
+        free(k->caller);
+        free(k->inflight_key);
+        free(k->key);
+        free(k);
+}
+
+static Caller *caller_get(Auth *a, const char *name) {
+        Caller *c = strmap_get(a->callers, name);
+
+        if (!c) {
+                c = xmalloc0(sizeof(*c));
+                c->auth = a;
+                c->name = xstrdup(name);
+                c->verdicts = strmap_new(NULL);
+                strmap_put(a->callers, name, c);
+        }
+        return c;
+}
+
+static char *verdict_key(const char *action, const char *uuid, const char *name) {
+        return xasprintf("%s|%s|%s", action, uuid ? uuid : "", name ? name : "");
+}
+
+static int verdict(Caller *c, const char *key) {
+        return (int) (intptr_t) strmap_get(c->verdicts, key);
+}
+
+static const char *driver_of(Job *j) {
+        return j->conn->driver && *j->conn->driver ? j->conn->driver : j->conn->name;
+}
+
+/* ---- finishing a job's authorization ----------------------------------- */
+
+static void decide(Auth *a, Caller *c, Job *j) {
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        _cleanup_free_ char *action = xasprintf("org.libvirt.dbus.%s.%s", j->object, j->permission);
+
+        if (j->auth_hidden) {
+                /* Exactly what a domain that does not exist gets. */
+                sd_bus_error_setf(&e, SD_BUS_ERROR_UNKNOWN_OBJECT, "Unknown object '%s'.",
+                                  sd_bus_message_get_path(j->msg));
+        } else if (j->auth_failed) {
+                log_warning("Refused %s for uid %u: polkit did not answer", action, (unsigned) c->uid);
+                sd_bus_error_setf(&e, SD_BUS_ERROR_ACCESS_DENIED,
+                                  "Not authorized: %s (the authorization service is not available)", action);
+        } else if (j->auth_challenge && !sd_bus_message_get_allow_interactive_authorization(j->msg)) {
+                sd_bus_error_setf(&e, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED,
+                                  "Interactive authentication required for %s", action);
+        } else if (j->auth_denied || j->auth_challenge) {
+                log_notice("Refused %s for uid %u", action, (unsigned) c->uid);
+                sd_bus_error_setf(&e, SD_BUS_ERROR_ACCESS_DENIED, "Not authorized: %s", action);
+        }
+        if (sd_bus_error_is_set(&e))
+                return job_authorized(j, -EACCES, &e);
+        job_authorized(j, 0, NULL);
+}
+
+static void on_check_done(Check *k, int result, bool challenge, bool failed) {
+        Auth *a = k->auth;
+        Caller *c = strmap_get(a->callers, k->caller);
+
+        if (c && !failed && !challenge)
+                strmap_put(c->verdicts, k->key, (void *) (intptr_t) result);
+        for (Waiter *w = k->waiters; w; w = w->next) {
+                Job *j = w->job;
+                if (w->role == ROLE_VISIBILITY && (result != VERDICT_YES || failed))
+                        j->auth_hidden = !failed;
+                if (w->role == ROLE_VISIBILITY && failed)
+                        j->auth_failed = true;
+                if (w->role == ROLE_ACTION) {
+                        if (failed)
+                                j->auth_failed = true;
+                        else if (challenge)
+                                j->auth_challenge = true;
+                        else if (result != VERDICT_YES)
+                                j->auth_denied = true;
+                }
+                if (--j->auth_outstanding == 0 && c)
+                        decide(a, c, j);
+        }
+        /* Frees k (and its waiters). */
+        strmap_remove(a->inflight, k->inflight_key);
+}
+
+static int on_check_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        Check *k = userdata;
+        int authorized = 0, challenge = 0, r;
+
+        if (sd_bus_message_is_method_error(reply, NULL)) {
+                log_warning("polkit CheckAuthorization failed: %s",
+                            sd_bus_message_get_error(reply)->message);
+                on_check_done(k, VERDICT_NO, false, true);
+                return 0;
+        }
+        r = sd_bus_message_enter_container(reply, 'r', "bba{ss}");
+        if (r >= 0)
+                r = sd_bus_message_read(reply, "bb", &authorized, &challenge);
+        if (r < 0) {
+                on_check_done(k, VERDICT_NO, false, true);
+                return 0;
+        }
+        on_check_done(k, authorized ? VERDICT_YES : VERDICT_NO, !authorized && challenge, false);
+        return 0;
+}
+
+static int append_detail(sd_bus_message *m, const char *k, const char *v) {
+        return sd_bus_message_append(m, "{ss}", k, v ? v : "");
+}
+
+/* Asks polkit, or joins a question already asked. */
+static int request(Auth *a, Caller *c, Job *j, int role, const char *object, const char *permission,
+                   const char *uuid, const char *name) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        _cleanup_free_ char *action = xasprintf("org.libvirt.dbus.%s.%s", object, permission);
+        bool interactive = role == ROLE_ACTION && sd_bus_message_get_allow_interactive_authorization(j->msg);
+        char *key = verdict_key(action, uuid, name);
+        _cleanup_free_ char *ikey = xasprintf("%s|%s|%d", c->name, key, interactive);
+        Check *k = strmap_get(a->inflight, ikey);
+        Waiter *w = xmalloc0(sizeof(*w));
+        int r;
+
+        w->job = j;
+        w->role = role;
+        j->auth_outstanding++;
+        if (k) {
+                free(key);
+                w->next = k->waiters;
+                k->waiters = w;
+                return 0;
+        }
+        k = xmalloc0(sizeof(*k));
+        k->auth = a;
+        k->caller = xstrdup(c->name);
+        k->inflight_key = xstrdup(ikey);
+        k->key = key;
+        k->waiters = w;
+        strmap_put(a->inflight, ikey, k);
+
+        r = sd_bus_message_new_method_call(a->manager->bus, &m, POLKIT_NAME, POLKIT_PATH, POLKIT_INTERFACE,
+                                           "CheckAuthorization");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "(sa{sv})", "system-bus-name", 1, "name", "s", c->name);
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", action);
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'a', "{ss}");
+        if (r >= 0)
+                r = append_detail(m, "connect_driver", driver_of(j));
+        if (r >= 0 && uuid && *uuid)
+                r = append_detail(m, "domain_uuid", uuid);
+        if (r >= 0 && name)
+                r = append_detail(m, "domain_name", name);
+        if (r >= 0)
+                r = append_detail(m, "verb", permission);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        if (r >= 0)
+                r = sd_bus_message_append(m, "us", (uint32_t) (interactive ? 1 : 0), "");
+        if (r >= 0)
+                r = sd_bus_call_async(a->manager->bus, &k->slot, m, on_check_reply, k,
+                                      interactive ? INTERACTIVE_TIMEOUT_USEC : CHECK_TIMEOUT_USEC);
+        if (r < 0) {
+                /* Unreachable polkit means no. The waiter's count drops in
+                 * on_check_done(), which runs the decision if it was last:
+                 * hold one extra so the caller of request() decides. */
+                j->auth_outstanding++;
+                on_check_done(k, VERDICT_NO, false, true);
+                j->auth_outstanding--;
+        }
+        return 0;
+}
+
+static void prefetch_connection(Auth *a, Caller *c, Job *j, Connection *conn) {
+        size_t b = 0;
+
+        for (DomainNode *n = domain_table_next(conn->domains, &b, NULL); n;
+             n = domain_table_next(conn->domains, &b, n)) {
+                _cleanup_free_ char *key = verdict_key("org.libvirt.dbus.domain.getattr", n->info.uuid,
+                                                       n->info.name);
+                if (!verdict(c, key))
+                        request(a, c, j, ROLE_PREFETCH, "domain", "getattr", n->info.uuid, n->info.name);
+        }
+}
+
+/* With the caller's uid known: decide from the cache, or ask. */
+static int evaluate(Auth *a, Caller *c, Job *j) {
+        _cleanup_free_ char *action = xasprintf("org.libvirt.dbus.%s.%s", j->object, j->permission);
+        const char *uuid = j->uuid[0] ? j->uuid : NULL;
+        bool same_as_visibility = streq(j->object, "domain") && streq(j->permission, "getattr");
+
+        if (c->uid_state == 2 && c->uid == 0)
+                return 1;
+        if (c->uid_state != 2) {
+                /* Without a uid there is no one to ask polkit about. */
+                j->auth_failed = true;
+                decide(a, c, j);
+                return 0;
+        }
+
+        /* Hold one count so nothing decides before every question is out. */
+        j->auth_outstanding++;
+        if (uuid && streq(j->object, "domain")) {
+                _cleanup_free_ char *vkey = verdict_key("org.libvirt.dbus.domain.getattr", uuid, j->dom_name);
+                int v = verdict(c, vkey);
+                if (v == VERDICT_NO)
+                        j->auth_hidden = true;
+                else if (!v)
+                        request(a, c, j, ROLE_VISIBILITY, "domain", "getattr", uuid, j->dom_name);
+        }
+        if (j->list_all)
+                for (size_t i = 0; i < a->manager->nconns; i++)
+                        if (j->any_state || a->manager->conns[i] == j->conn)
+                                prefetch_connection(a, c, j, a->manager->conns[i]);
+        if (!(same_as_visibility && uuid)) {
+                _cleanup_free_ char *key = verdict_key(action, uuid, j->dom_name);
+                int v = verdict(c, key);
+                if (v == VERDICT_NO)
+                        j->auth_denied = true;
+                else if (!v)
+                        request(a, c, j, ROLE_ACTION, j->object, j->permission, uuid, j->dom_name);
+        }
+        if (--j->auth_outstanding > 0)
+                return 0;
+        if (!j->auth_hidden && !j->auth_denied && !j->auth_failed && !j->auth_challenge)
+                return 1;
+        decide(a, c, j);
+        return 0;
+}
+
+/* ---- the caller's uid -------------------------------------------------- */
+
+static int on_uid_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        Caller *c = userdata;
+        Auth *a = c->auth;
+        uint32_t uid;
+        Job *list;
+
+        c->uid_slot = sd_bus_slot_unref(c->uid_slot);
+        if (sd_bus_message_is_method_error(reply, NULL) || sd_bus_message_read(reply, "u", &uid) < 0) {
+                c->uid_state = -1;
+        } else {
+                c->uid = uid;
+                c->uid_state = 2;
+        }
+        list = c->waiting;
+        c->waiting = NULL;
+        while (list) {
+                Job *j = list;
+                list = j->next;
+                j->next = NULL;
+                if (evaluate(a, c, j) > 0)
+                        job_authorized(j, 0, NULL);
+        }
+        return 0;
 }
 
 int auth_check(Auth *a, Job *j) {
-        return 1;
+        const char *sender;
+        Caller *c;
+        int r;
+
+        if (!a->manager->system_bus)
+                return 1;
+        sender = sd_bus_message_get_sender(j->msg);
+        if (!sender)
+                return 1; /* a direct peer-to-peer connection: only the owner */
+        c = caller_get(a, sender);
+        if (c->uid_state == 2 || c->uid_state == -1)
+                return evaluate(a, c, j);
+
+        j->next = c->waiting;
+        c->waiting = j;
+        if (c->uid_state == 1)
+                return 0;
+        c->uid_state = 1;
+        /* Asked once per caller, asynchronously: sd_bus_query_sender_creds()
+         * would block the loop on the bus daemon. */
+        r = sd_bus_call_method_async(a->manager->bus, &c->uid_slot, "org.freedesktop.DBus",
+                                     "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                                     "GetConnectionUnixUser", on_uid_reply, c, "s", sender);
+        if (r < 0) {
+                c->waiting = j->next;
+                c->uid_state = -1;
+                return r;
+        }
+        return 0;
+}
+
+/* ---- visibility -------------------------------------------------------- */
+
+static int visibility(sd_bus_message *m, DomainEntry *e) {
+        Manager *mgr = e->conn->manager;
+        const char *sender;
+        Caller *c;
+
+        if (!mgr->system_bus || !m || !(sender = sd_bus_message_get_sender(m)))
+                return VERDICT_YES;
+        c = strmap_get(mgr->auth->callers, sender);
+        if (!c)
+                return 0;
+        if (c->uid_state == 2 && c->uid == 0)
+                return VERDICT_YES;
+        _cleanup_free_ char *key = verdict_key("org.libvirt.dbus.domain.getattr", e->node.info.uuid,
+                                               e->node.info.name);
+        return verdict(c, key);
+}
+
+bool auth_may_see(sd_bus_message *m, DomainEntry *e) {
+        /* Object lookups let an unknown verdict through: the call's own
+         * authorization asks polkit before anything is revealed. */
+        return e && visibility(m, e) != VERDICT_NO;
+}
+
+bool auth_list_may_see(sd_bus_message *m, DomainEntry *e) {
+        /* Lists learned every verdict first; one still unknown belongs to a
+         * domain that appeared meanwhile and is left out. */
+        return e && visibility(m, e) == VERDICT_YES;
 }
 
 int auth_check_read(sd_bus_message *m, sd_bus_error *error) {
         return 0;
 }
 
-bool auth_may_see(sd_bus_message *m, DomainEntry *e) {
-        return true;
+/* ---- cache invalidation ------------------------------------------------ */
+
+static void clear_verdicts(const char *key, void *value, void *ud) {
+        strmap_clear(((Caller *) value)->verdicts);
+}
+
+static int on_polkit_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        Auth *a = userdata;
+
+        log_debug("polkit rules changed; forgetting cached verdicts");
+        strmap_foreach(a->callers, clear_verdicts, NULL);
+        return 0;
+}
+
+static int on_name_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        Auth *a = userdata;
+        const char *name, *old_owner, *new_owner;
+
+        if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) < 0)
+                return 0;
+        if (streq(name, POLKIT_NAME)) {
+                /* A restarted polkitd may have other rules. */
+                strmap_foreach(a->callers, clear_verdicts, NULL);
+                return 0;
+        }
+        if (name[0] == ':' && !*new_owner) {
+                Caller *c = strmap_get(a->callers, name);
+                /* A lookup still in flight keeps the entry until it ends. */
+                if (c && !c->uid_slot)
+                        strmap_remove(a->callers, name);
+        }
+        return 0;
+}
+
+Auth *auth_new(Manager *m) {
+        Auth *a = xmalloc0(sizeof(*a));
+
+        a->manager = m;
+        a->callers = strmap_new(caller_free);
+        a->inflight = strmap_new(check_free);
+        if (m->system_bus) {
+                sd_bus_match_signal_async(m->bus, &a->changed_slot, POLKIT_NAME, POLKIT_PATH, POLKIT_INTERFACE,
+                                          "Changed", on_polkit_changed, NULL, a);
+                sd_bus_match_signal_async(m->bus, &a->owner_slot, "org.freedesktop.DBus",
+                                          "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                                          "NameOwnerChanged", on_name_owner_changed, NULL, a);
+        }
+        return a;
+}
+
+Auth *auth_free(Auth *a) {
+        if (!a)
+                return NULL;
+        sd_bus_slot_unref(a->changed_slot);
+        sd_bus_slot_unref(a->owner_slot);
+        strmap_free(a->inflight);
+        strmap_free(a->callers);
+        free(a);
+        return NULL;
 }

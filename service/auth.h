@@ -27,3 +27,5 @@ typedef struct DomainEntry DomainEntry;
 /* Whether the caller of @m may see (getattr) the domain @e, from cached
  * verdicts only: lists and object lookups never wait on polkit. */
 bool auth_may_see(sd_bus_message *m, DomainEntry *e);
+/* The same for list answers, which only include known-visible domains. */
+bool auth_list_may_see(sd_bus_message *m, DomainEntry *e);

@@ -65,7 +65,7 @@ static int reply_list_from_table(Job *j, sd_bus_message *reply) {
 
         for (DomainNode *n = domain_table_next(t, &b, NULL); r >= 0 && n; n = domain_table_next(t, &b, n)) {
                 DomainEntry *e = (DomainEntry *) n;
-                if (list_match(&n->info, j->u[0]) && auth_may_see(j->msg, e))
+                if (list_match(&n->info, j->u[0]) && auth_list_may_see(j->msg, e))
                         r = sd_bus_message_append_basic(reply, 'o', e->path);
         }
         if (r >= 0)
@@ -95,7 +95,7 @@ static int reply_list_from_libvirt(Job *j, sd_bus_message *reply) {
 
         for (char **u = j->out_strv; r >= 0 && u && *u; u++) {
                 DomainEntry *e = conn_domain_get(j->conn, *u);
-                if (e && !auth_may_see(j->msg, e))
+                if (!auth_list_may_see(j->msg, e))
                         continue;
                 _cleanup_free_ char *path = path_for_uuid(j->conn->dom_prefix, *u);
                 r = sd_bus_message_append_basic(reply, 'o', path);
@@ -121,6 +121,7 @@ static int method_list_domains(sd_bus_message *m, void *userdata, sd_bus_error *
                 j = connect_job(m, c, JOB_QUERY, "connect", "search-domains", run_list_domains,
                                 reply_list_from_libvirt);
         j->u[0] = flags;
+        j->list_all = true;
         return job_start(j, error);
 }
 
@@ -137,7 +138,7 @@ static void finish_found(Job *j, virDomainPtr dom) {
 }
 
 static int reply_found_path(Job *j, sd_bus_message *reply) {
-        if (!auth_may_see(j->msg, conn_domain_get(j->conn, j->uuid))) {
+        if (!auth_list_may_see(j->msg, conn_domain_get(j->conn, j->uuid))) {
                 /* Indistinguishable from a domain that does not exist. */
                 return -ENOENT;
         }
@@ -160,18 +161,25 @@ static int lookup(sd_bus_message *m, Connection *c, sd_bus_error *error, job_run
         Job *j = connect_job(m, c, JOB_QUERY, "connect", "search-domains", run, reply_found_path);
         int r;
 
-        if (type == 'i')
+        if (type == 'i') {
                 r = sd_bus_message_read(m, "i", &j->i[0]);
-        else {
+                j->not_found = xasprintf("Domain not found: no domain with matching id %d", j->i[0]);
+        } else {
                 const char *s;
                 r = sd_bus_message_read(m, "s", &s);
                 j->s[0] = r >= 0 ? xstrdup(s) : NULL;
+                if (r >= 0)
+                        j->not_found = xasprintf("Domain not found: no domain with matching %s '%s'",
+                                                 run == run_lookup_name ? "name" : "uuid", s);
         }
         if (r < 0) {
                 job_free(j);
                 return r;
         }
         j->apply = apply_domain_found;
+        /* Learn what the caller may see first, so the reply can say "no
+         * such domain" for one it may not. */
+        j->list_all = true;
         return job_start(j, error);
 }
 
@@ -737,7 +745,7 @@ static int reply_all_domain_stats(Job *j, sd_bus_message *reply) {
 
         for (int i = 0; r >= 0 && i < s->n; i++) {
                 DomainEntry *e = (DomainEntry *) domain_table_find_name(j->conn->domains, s->names[i]);
-                if (e && !auth_may_see(j->msg, e))
+                if (!auth_list_may_see(j->msg, e))
                         continue;
                 r = sd_bus_message_open_container(reply, 'r', "sa{sv}");
                 if (r >= 0)
@@ -761,6 +769,7 @@ static int method_all_domain_stats(sd_bus_message *m, void *userdata, sd_bus_err
                 job_free(j);
                 return r;
         }
+        j->list_all = true;
         return job_start(j, error);
 }
 

@@ -31,7 +31,7 @@ int domain_object_enumerate(sd_bus *bus, const char *prefix, void *userdata, cha
         size_t n = 0, b = 0;
 
         for (DomainNode *d = domain_table_next(c->domains, &b, NULL); d; d = domain_table_next(c->domains, &b, d))
-                if (auth_may_see(m, (DomainEntry *) d))
+                if (auth_list_may_see(m, (DomainEntry *) d))
                         v[n++] = xstrdup(((DomainEntry *) d)->path);
         *nodes = v;
         return 0;
@@ -66,16 +66,68 @@ static int set_autostart(sd_bus_message *m, DomainEntry *e, sd_bus_error *error)
         return job_start(j, error);
 }
 
+static int reply_get_all(Job *j, sd_bus_message *reply) {
+        DomainEntry *e = conn_domain_get(j->conn, j->uuid);
+
+        if (!e)
+                return -ENOENT;
+        return bus_append_properties(reply, e->path, DOMAIN_INTERFACE, domain_vtable, e, 2, NULL);
+}
+
+static int reply_get(Job *j, sd_bus_message *reply) {
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        DomainEntry *d = conn_domain_get(j->conn, j->uuid);
+
+        if (!d)
+                return -ENOENT;
+        return bus_append_property(reply, d->path, DOMAIN_INTERFACE, domain_vtable, d, j->s[0], &e);
+}
+
+/* Property reads are answered from the table, but like any call they pass
+ * authorization first: a caller who may not see a domain learns nothing. */
+static int property_read(sd_bus_message *m, DomainEntry *e, sd_bus_error *error, bool all) {
+        const char *iface, *prop = NULL;
+        Job *j;
+        int r;
+
+        r = sd_bus_message_read_basic(m, 's', &iface);
+        if (r >= 0 && !all)
+                r = sd_bus_message_read_basic(m, 's', &prop);
+        if (r < 0 || !streq(iface, DOMAIN_INTERFACE)) {
+                sd_bus_message_rewind(m, true);
+                return 0;
+        }
+        if (prop && !bus_vtable_has_property(domain_vtable, prop))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_UNKNOWN_PROPERTY,
+                                         "Unknown property %s.%s", iface, prop);
+        j = domain_job_new(m, e, JOB_QUERY, "getattr", NULL, all ? reply_get_all : reply_get);
+        j->any_state = true;
+        j->s[0] = xstrdup(prop);
+        return job_start(j, error);
+}
+
 int domain_object_intercept(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         Connection *c = userdata;
         DomainEntry *e = conn_domain_by_path(c, sd_bus_message_get_path(m));
         const char *iface, *prop;
         int r;
 
-        if (!e || !auth_may_see(m, e))
-                return 0; /* sd-bus answers UnknownObject */
+        if (!e || !auth_may_see(m, e)) {
+                /* A message callback on a prefix makes sd-bus treat every
+                 * path below it as existing, so say it does not here. The
+                 * prefix node itself is left to sd-bus (introspection). */
+                const char *path = sd_bus_message_get_path(m);
+                if (!streq(path, c->dom_prefix))
+                        return sd_bus_reply_method_errorf(m, SD_BUS_ERROR_UNKNOWN_OBJECT,
+                                                          "Unknown object '%s'.", path);
+                return 0;
+        }
+        if (sd_bus_message_is_method_call(m, "org.freedesktop.DBus.Properties", "GetAll"))
+                return property_read(m, e, error, true);
+        if (sd_bus_message_is_method_call(m, "org.freedesktop.DBus.Properties", "Get"))
+                return property_read(m, e, error, false);
         if (!sd_bus_message_is_method_call(m, "org.freedesktop.DBus.Properties", "Set"))
-                return bus_properties_intercept(m, DOMAIN_INTERFACE, domain_vtable, e, error);
+                return 0;
 
         r = sd_bus_message_read(m, "ss", &iface, &prop);
         if (r < 0 || !streq(iface, DOMAIN_INTERFACE) || !streq(prop, "Autostart")) {

@@ -209,7 +209,8 @@ void job_reply(Job *j) {
                 r = sd_bus_send(NULL, reply, NULL);
         if (r == -ENOENT) {
                 /* The domain went away (or may not be seen) meanwhile. */
-                sd_bus_error_set(&e, VIRTBUS_ERROR_PREFIX "NoDomain", "Domain not found");
+                sd_bus_error_set(&e, VIRTBUS_ERROR_PREFIX "NoDomain",
+                                 j->not_found ? j->not_found : "Domain not found");
                 job_reply_error(j, &e);
         } else if (r < 0) {
                 sd_bus_error_set_errno(&e, r);
@@ -486,21 +487,77 @@ int bus_read_xml(sd_bus_message *m, char **xml, const char *what, sd_bus_error *
         return 0;
 }
 
-/* ---- Properties.GetAll, the libvirt-dbus way --------------------------- */
+/* ---- properties from the vtables ---------------------------------------- */
 
 static int append_property_value(sd_bus_message *reply, const char *path, const char *interface,
                                  const sd_bus_vtable *v, void *object, sd_bus_error *error) {
         void *p = (uint8_t *) object + v->x.property.offset;
         const char *sig = v->x.property.signature;
 
-        if (v->x.property.get || sig[0] == 'a' || sig[0] == '(')
+        if (v->x.property.get)
                 return v->x.property.get(sd_bus_message_get_bus(reply), path, interface,
                                          v->x.property.member, reply, p, error);
         if (sig[0] == 's' || sig[0] == 'o' || sig[0] == 'g') {
-                const char *s = *(char **) p;
-                return sd_bus_message_append_basic(reply, sig[0], s ? s : "");
+                const char *str = *(char **) p;
+                return sd_bus_message_append_basic(reply, sig[0], str ? str : "");
         }
         return sd_bus_message_append_basic(reply, sig[0], p);
+}
+
+static bool is_property(const sd_bus_vtable *v) {
+        return v->type == _SD_BUS_VTABLE_PROPERTY || v->type == _SD_BUS_VTABLE_WRITABLE_PROPERTY;
+}
+
+/* One property as a variant; @wraps is 2 for the libvirt-dbus GetAll quirk. */
+static int append_wrapped(sd_bus_message *reply, const char *path, const char *interface,
+                          const sd_bus_vtable *v, void *object, int wraps, sd_bus_error *error) {
+        int r = 0;
+
+        if (wraps == 2)
+                r = sd_bus_message_open_container(reply, 'v', "v");
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'v', v->x.property.signature);
+        if (r >= 0)
+                r = append_property_value(reply, path, interface, v, object, error);
+        for (int i = 0; r >= 0 && i < wraps; i++)
+                r = sd_bus_message_close_container(reply);
+        return r;
+}
+
+int bus_append_properties(sd_bus_message *reply, const char *path, const char *interface,
+                          const sd_bus_vtable *vtable, void *object, int wraps, sd_bus_error *error) {
+        int r = sd_bus_message_open_container(reply, 'a', "{sv}");
+
+        for (const sd_bus_vtable *v = vtable; r >= 0 && v->type != _SD_BUS_VTABLE_END; v++) {
+                if (!is_property(v))
+                        continue;
+                r = sd_bus_message_open_container(reply, 'e', "sv");
+                if (r >= 0)
+                        r = sd_bus_message_append_basic(reply, 's', v->x.property.member);
+                if (r >= 0)
+                        r = append_wrapped(reply, path, interface, v, object, wraps, error);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        return r;
+}
+
+bool bus_vtable_has_property(const sd_bus_vtable *vtable, const char *name) {
+        for (const sd_bus_vtable *v = vtable; v->type != _SD_BUS_VTABLE_END; v++)
+                if (is_property(v) && streq(v->x.property.member, name))
+                        return true;
+        return false;
+}
+
+int bus_append_property(sd_bus_message *reply, const char *path, const char *interface,
+                        const sd_bus_vtable *vtable, void *object, const char *name, sd_bus_error *error) {
+        for (const sd_bus_vtable *v = vtable; v->type != _SD_BUS_VTABLE_END; v++)
+                if (is_property(v) && streq(v->x.property.member, name))
+                        return append_wrapped(reply, path, interface, v, object, 1, error);
+        return sd_bus_error_setf(error, SD_BUS_ERROR_UNKNOWN_PROPERTY, "Unknown property %s.%s",
+                                 interface, name);
 }
 
 int bus_properties_intercept(sd_bus_message *m, const char *interface, const sd_bus_vtable *vtable,
@@ -516,33 +573,87 @@ int bus_properties_intercept(sd_bus_message *m, const char *interface, const sd_
                 sd_bus_message_rewind(m, true);
                 return 0;
         }
-        r = auth_check_read(m, error);
-        if (r < 0)
-                return r;
-
         r = sd_bus_message_new_method_return(m, &reply);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(reply, 'a', "{sv}");
-        for (const sd_bus_vtable *v = vtable; r >= 0 && v->type != _SD_BUS_VTABLE_END; v++) {
-                if (v->type != _SD_BUS_VTABLE_PROPERTY && v->type != _SD_BUS_VTABLE_WRITABLE_PROPERTY)
-                        continue;
-                r = sd_bus_message_open_container(reply, 'e', "sv");
-                if (r >= 0)
-                        r = sd_bus_message_append_basic(reply, 's', v->x.property.member);
-                if (r >= 0)
-                        r = sd_bus_message_open_container(reply, 'v', "v");
-                if (r >= 0)
-                        r = sd_bus_message_open_container(reply, 'v', v->x.property.signature);
-                if (r >= 0)
-                        r = append_property_value(reply, sd_bus_message_get_path(m), interface, v,
-                                                  object, error);
-                for (int i = 0; r >= 0 && i < 3; i++)
-                        r = sd_bus_message_close_container(reply);
-        }
         if (r >= 0)
-                r = sd_bus_message_close_container(reply);
+                r = bus_append_properties(reply, sd_bus_message_get_path(m), interface, vtable, object, 2, error);
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);
+}
+
+/* ---- ObjectManager.GetManagedObjects ------------------------------------ */
+
+static int append_object(sd_bus_message *reply, const char *path, const char *interface,
+                         const sd_bus_vtable *vtable, void *object) {
+        static const char *const standard[] = {
+                "org.freedesktop.DBus.Peer", "org.freedesktop.DBus.Introspectable",
+                "org.freedesktop.DBus.Properties",
+        };
+        int r = sd_bus_message_open_container(reply, 'e', "oa{sa{sv}}");
+
+        if (r >= 0)
+                r = sd_bus_message_append_basic(reply, 'o', path);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "{sa{sv}}");
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(standard); i++)
+                r = sd_bus_message_append(reply, "{sa{sv}}", standard[i], 0);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'e', "sa{sv}");
+        if (r >= 0)
+                r = sd_bus_message_append_basic(reply, 's', interface);
+        if (r >= 0)
+                r = bus_append_properties(reply, path, interface, vtable, object, 1, NULL);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        return r;
+}
+
+static int reply_managed_objects(Job *j, sd_bus_message *reply) {
+        Manager *m = j->conn->manager;
+        int r = sd_bus_message_open_container(reply, 'a', "{oa{sa{sv}}}");
+
+        for (size_t i = 0; r >= 0 && i < m->nconns; i++) {
+                Connection *c = m->conns[i];
+                size_t b = 0;
+
+                r = append_object(reply, c->path, CONNECT_INTERFACE, connect_vtable, c);
+                for (DomainNode *n = domain_table_next(c->domains, &b, NULL); r >= 0 && n;
+                     n = domain_table_next(c->domains, &b, n)) {
+                        DomainEntry *e = (DomainEntry *) n;
+                        if (auth_list_may_see(j->msg, e))
+                                r = append_object(reply, e->path, DOMAIN_INTERFACE, domain_vtable, e);
+                }
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        return r;
+}
+
+/* Answered from the tables in one pass, after learning which domains the
+ * caller may see (sd-bus's own handler could not wait for polkit). */
+static int objects_intercept(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        Manager *mgr = userdata;
+        Job *j;
+
+        if (!sd_bus_message_is_method_call(m, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects") ||
+            mgr->nconns == 0)
+                return 0;
+        j = job_new(mgr->conns[0], m, JOB_QUERY, NULL, reply_managed_objects);
+        j->object = "connect";
+        j->permission = "search-domains";
+        j->any_state = true;
+        j->list_all = true;
+        return job_start(j, error);
+}
+
+int bus_manager_register(sd_bus *bus, Manager *m) {
+        int r = sd_bus_add_object_manager(bus, NULL, VIRTBUS_ROOT_PATH);
+
+        if (r < 0)
+                return r;
+        return sd_bus_add_object(bus, NULL, VIRTBUS_ROOT_PATH, objects_intercept, m);
 }

@@ -72,6 +72,19 @@ int reply_domain_path(Job *j, sd_bus_message *reply);
 void apply_domain_found(Job *j);
 void apply_domain_after(Job *j);
 
+/* Properties taken from a vtable over @object: all of them as a{sv} with
+ * each value wrapped @wraps times, or one of them wrapped once. */
+int bus_append_properties(sd_bus_message *reply, const char *path, const char *interface,
+                          const sd_bus_vtable *vtable, void *object, int wraps, sd_bus_error *error);
+int bus_append_property(sd_bus_message *reply, const char *path, const char *interface,
+                        const sd_bus_vtable *vtable, void *object, const char *name, sd_bus_error *error);
+
+bool bus_vtable_has_property(const sd_bus_vtable *vtable, const char *name);
+
+/* The ObjectManager at /org/libvirt, with GetManagedObjects answered from
+ * the domain tables. */
+int bus_manager_register(sd_bus *bus, Manager *m);
+
 /* Answers Properties.GetAll for org.libvirt.* with two variants per value
  * and routes writable properties to jobs. Returns 0 when not handled. */
 int bus_properties_intercept(sd_bus_message *m, const char *interface, const sd_bus_vtable *vtable,

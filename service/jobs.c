@@ -58,6 +58,7 @@ Job *job_free(Job *j) {
                 j->arg_free(j->arg);
         virResetError(&j->err);
         free(j->out_s);
+        free(j->not_found);
         strv_free(j->out_strv);
         if (j->out_free)
                 j->out_free(j->out);

@@ -77,10 +77,18 @@ struct Job {
         bool gone_after;        /* the domain no longer exists after the call */
         DomainInfo after;
         virDomainPtr out_dom;   /* a domain the call created or found */
+        char *not_found;        /* libvirt's text for a domain the caller may not see */
 
         /* Loop-thread bookkeeping. */
         sd_event_source *deadline;
         bool started;
+        bool any_state;         /* runs even while the connection is down */
+        bool list_all;          /* the reply lists domains: learn what the caller may see first */
+        unsigned auth_outstanding;
+        bool auth_hidden;       /* the caller may not see the domain */
+        bool auth_denied;
+        bool auth_challenge;
+        bool auth_failed;       /* polkit could not answer */
 };
 
 Job *job_new(Connection *c, sd_bus_message *m, JobClass klass, job_run_t run, job_reply_t reply);

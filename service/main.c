@@ -231,7 +231,7 @@ int main(int argc, char **argv) {
         m = manager_new(loop, bus, o.threads, system_bus);
         if (!m)
                 goto out;
-        r = sd_bus_add_object_manager(bus, NULL, VIRTBUS_ROOT_PATH);
+        r = bus_manager_register(bus, m);
         if (r < 0)
                 goto out;
         for (size_t i = 0; i < ndrivers; i++) {

@@ -673,7 +673,7 @@ void job_authorized(Job *j, int r, const sd_bus_error *error) {
                 job_free(j);
                 return;
         }
-        if (j->conn->state != CONN_UP) {
+        if (j->conn->state != CONN_UP && !j->any_state) {
                 j->conn->manager->jobs--;
                 job_reply_no_connect(j);
                 job_free(j);
@@ -687,7 +687,7 @@ int job_start(Job *j, sd_bus_error *error) {
         Manager *m = c->manager;
         int r;
 
-        if (c->state != CONN_UP) {
+        if (c->state != CONN_UP && !j->any_state) {
                 r = conn_wait_first(c, j);
                 if (r != 0)
                         return r < 0 ? r : 1;
