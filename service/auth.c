@@ -176,6 +176,7 @@ static int on_check_reply(sd_bus_message *reply, void *userdata, sd_bus_error *r
         Check *k = userdata;
         int authorized = 0, challenge = 0, r;
 
+        log_debug("polkit answered for %s: %s", k->caller, k->key);
         if (sd_bus_message_is_method_error(reply, NULL)) {
                 log_warning("polkit CheckAuthorization failed: %s",
                             sd_bus_message_get_error(reply)->message);
@@ -189,6 +190,7 @@ static int on_check_reply(sd_bus_message *reply, void *userdata, sd_bus_error *r
                 on_check_done(k, VERDICT_NO, false, true);
                 return 0;
         }
+        log_debug("polkit: authorized=%d challenge=%d", authorized, challenge);
         on_check_done(k, authorized ? VERDICT_YES : VERDICT_NO, !authorized && challenge, false);
         return 0;
 }
