@@ -31,7 +31,9 @@ int domain_object_enumerate(sd_bus *bus, const char *prefix, void *userdata, cha
         size_t n = 0, b = 0;
 
         for (DomainNode *d = domain_table_next(c->domains, &b, NULL); d; d = domain_table_next(c->domains, &b, d))
-                if (auth_list_may_see(m, (DomainEntry *) d))
+                /* Only introspection lists children (GetManagedObjects has
+                 * its own answer); it shows paths, which carry no names. */
+                if (auth_may_see(m, (DomainEntry *) d))
                         v[n++] = xstrdup(((DomainEntry *) d)->path);
         *nodes = v;
         return 0;
