@@ -258,5 +258,10 @@ out:
         manager_free(m);
         sd_bus_flush_close_unref(bus);
         sd_event_unref(loop);
+        for (size_t i = 0; i < o.nconnects; i++) {
+                free((char *) o.connects[i].name);
+                free((char *) o.connects[i].uri);
+        }
+        free(o.connects);
         return ret;
 }
