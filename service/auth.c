@@ -242,8 +242,10 @@ static int request(Auth *a, Caller *c, Job *j, int role, const char *object, con
                 r = append_detail(m, "domain_uuid", uuid);
         if (r >= 0 && name)
                 r = append_detail(m, "domain_name", name);
+        /* The method (or Get/Set/GetAll) named in the call: rules can tell
+         * Shutdown from Reboot although both need init-control. */
         if (r >= 0)
-                r = append_detail(m, "verb", permission);
+                r = append_detail(m, "verb", sd_bus_message_get_member(j->msg));
         if (r >= 0)
                 r = sd_bus_message_close_container(m);
         if (r >= 0)

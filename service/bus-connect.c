@@ -313,7 +313,8 @@ static void run_save_image_get_xml(Job *j) {
 }
 
 static int method_save_image_get_xml(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        Job *j = connect_job(m, userdata, JOB_QUERY, "domain", "read", run_save_image_get_xml,
+        /* libvirt reads any file the caller names, as root: never "read". */
+        Job *j = connect_job(m, userdata, JOB_QUERY, "domain", "read-secure", run_save_image_get_xml,
                              reply_string);
         const char *file;
         int r;
@@ -324,8 +325,6 @@ static int method_save_image_get_xml(sd_bus_message *m, void *userdata, sd_bus_e
                 return r;
         }
         j->s[0] = xstrdup(file);
-        if (j->u[0] & VIR_DOMAIN_SAVE_IMAGE_XML_SECURE)
-                j->permission = "read-secure";
         return job_start(j, error);
 }
 
@@ -378,7 +377,8 @@ static void run_get_domain_capabilities(Job *j) {
 }
 
 static int method_get_domain_capabilities(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        Job *j = connect_job(m, userdata, JOB_QUERY, "connect", "read", run_get_domain_capabilities,
+        /* libvirt runs the emulator binary the caller names. */
+        Job *j = connect_job(m, userdata, JOB_QUERY, "connect", "write", run_get_domain_capabilities,
                              reply_string);
         const char *a, *b, *c, *d;
         int r;
