@@ -107,8 +107,19 @@ static Caller *caller_get(Auth *a, const char *name) {
         return c;
 }
 
-static char *verdict_key(const char *action, const char *uuid, const char *name) {
-        return xasprintf("%s|%s|%s", action, uuid ? uuid : "", name ? name : "");
+/* What a rule may decide on is what a verdict is cached for: the action,
+ * the domain (by UUID and name) and the verb. */
+static char *verdict_key(const char *action, const char *uuid, const char *name, const char *verb) {
+        return xasprintf("%s|%s|%s|%s", action, uuid ? uuid : "", name ? name : "", verb ? verb : "");
+}
+
+static const char *verb_of_msg(sd_bus_message *m) {
+        const char *v = m ? sd_bus_message_get_member(m) : NULL;
+        return v ? v : "";
+}
+
+static const char *verb_of(Job *j) {
+        return j->verb ? j->verb : verb_of_msg(j->msg);
 }
 
 static int verdict(Caller *c, const char *key) {
@@ -205,7 +216,7 @@ static int request(Auth *a, Caller *c, Job *j, int role, const char *object, con
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         _cleanup_free_ char *action = xasprintf("org.libvirt.dbus.%s.%s", object, permission);
         bool interactive = role == ROLE_ACTION && sd_bus_message_get_allow_interactive_authorization(j->msg);
-        char *key = verdict_key(action, uuid, name);
+        char *key = verdict_key(action, uuid, name, verb_of(j));
         _cleanup_free_ char *ikey = xasprintf("%s|%s|%d", c->name, key, interactive);
         Check *k = strmap_get(a->inflight, ikey);
         Waiter *w = xmalloc0(sizeof(*w));
@@ -245,7 +256,7 @@ static int request(Auth *a, Caller *c, Job *j, int role, const char *object, con
         /* The method (or Get/Set/GetAll) named in the call: rules can tell
          * Shutdown from Reboot although both need init-control. */
         if (r >= 0)
-                r = append_detail(m, "verb", sd_bus_message_get_member(j->msg));
+                r = append_detail(m, "verb", verb_of(j));
         if (r >= 0)
                 r = sd_bus_message_close_container(m);
         if (r >= 0)
@@ -270,7 +281,7 @@ static void prefetch_connection(Auth *a, Caller *c, Job *j, Connection *conn) {
         for (DomainNode *n = domain_table_next(conn->domains, &b, NULL); n;
              n = domain_table_next(conn->domains, &b, n)) {
                 _cleanup_free_ char *key = verdict_key("org.libvirt.dbus.domain.getattr", n->info.uuid,
-                                                       n->info.name);
+                                                       n->info.name, verb_of(j));
                 if (!verdict(c, key))
                         request(a, c, j, ROLE_PREFETCH, "domain", "getattr", n->info.uuid, n->info.name);
         }
@@ -294,7 +305,8 @@ static int evaluate(Auth *a, Caller *c, Job *j) {
         /* Hold one count so nothing decides before every question is out. */
         j->auth_outstanding++;
         if (uuid && streq(j->object, "domain")) {
-                _cleanup_free_ char *vkey = verdict_key("org.libvirt.dbus.domain.getattr", uuid, j->dom_name);
+                _cleanup_free_ char *vkey = verdict_key("org.libvirt.dbus.domain.getattr", uuid, j->dom_name,
+                                                        verb_of(j));
                 int v = verdict(c, vkey);
                 if (v == VERDICT_NO)
                         j->auth_hidden = true;
@@ -306,7 +318,7 @@ static int evaluate(Auth *a, Caller *c, Job *j) {
                         if (j->any_state || a->manager->conns[i] == j->conn)
                                 prefetch_connection(a, c, j, a->manager->conns[i]);
         if (!(same_as_visibility && uuid)) {
-                _cleanup_free_ char *key = verdict_key(action, uuid, j->dom_name);
+                _cleanup_free_ char *key = verdict_key(action, uuid, j->dom_name, verb_of(j));
                 int v = verdict(c, key);
                 if (v == VERDICT_NO)
                         j->auth_denied = true;
@@ -395,7 +407,7 @@ static int visibility(sd_bus_message *m, DomainEntry *e) {
         if (c->uid_state == 2 && c->uid == 0)
                 return VERDICT_YES;
         _cleanup_free_ char *key = verdict_key("org.libvirt.dbus.domain.getattr", e->node.info.uuid,
-                                               e->node.info.name);
+                                               e->node.info.name, verb_of_msg(m));
         return verdict(c, key);
 }
 

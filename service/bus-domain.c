@@ -64,47 +64,8 @@ static int set_autostart(sd_bus_message *m, DomainEntry *e, sd_bus_error *error)
                 return r;
         }
         j->u[0] = !!v;
+        j->verb = xstrdup("Autostart");
         j->apply = apply_domain_after;
-        return job_start(j, error);
-}
-
-static int reply_get_all(Job *j, sd_bus_message *reply) {
-        DomainEntry *e = conn_domain_get(j->conn, j->uuid);
-
-        if (!e)
-                return -ENOENT;
-        return bus_append_properties(reply, e->path, DOMAIN_INTERFACE, domain_vtable, e, 2, NULL);
-}
-
-static int reply_get(Job *j, sd_bus_message *reply) {
-        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
-        DomainEntry *d = conn_domain_get(j->conn, j->uuid);
-
-        if (!d)
-                return -ENOENT;
-        return bus_append_property(reply, d->path, DOMAIN_INTERFACE, domain_vtable, d, j->s[0], &e);
-}
-
-/* Property reads are answered from the table, but like any call they pass
- * authorization first: a caller who may not see a domain learns nothing. */
-static int property_read(sd_bus_message *m, DomainEntry *e, sd_bus_error *error, bool all) {
-        const char *iface, *prop = NULL;
-        Job *j;
-        int r;
-
-        r = sd_bus_message_read_basic(m, 's', &iface);
-        if (r >= 0 && !all)
-                r = sd_bus_message_read_basic(m, 's', &prop);
-        if (r < 0 || !streq(iface, DOMAIN_INTERFACE)) {
-                sd_bus_message_rewind(m, true);
-                return 0;
-        }
-        if (prop && !bus_vtable_has_property(domain_vtable, prop))
-                return sd_bus_error_setf(error, SD_BUS_ERROR_UNKNOWN_PROPERTY,
-                                         "Unknown property %s.%s", iface, prop);
-        j = domain_job_new(m, e, JOB_QUERY, "getattr", NULL, all ? reply_get_all : reply_get);
-        j->any_state = true;
-        j->s[0] = xstrdup(prop);
         return job_start(j, error);
 }
 
@@ -124,10 +85,9 @@ int domain_object_intercept(sd_bus_message *m, void *userdata, sd_bus_error *err
                                                           "Unknown object '%s'.", path);
                 return 0;
         }
-        if (sd_bus_message_is_method_call(m, "org.freedesktop.DBus.Properties", "GetAll"))
-                return property_read(m, e, error, true);
-        if (sd_bus_message_is_method_call(m, "org.freedesktop.DBus.Properties", "Get"))
-                return property_read(m, e, error, false);
+        if (sd_bus_message_is_method_call(m, "org.freedesktop.DBus.Properties", "GetAll") ||
+            sd_bus_message_is_method_call(m, "org.freedesktop.DBus.Properties", "Get"))
+                return bus_property_read(m, c, e, error);
         if (!sd_bus_message_is_method_call(m, "org.freedesktop.DBus.Properties", "Set"))
                 return 0;
 

@@ -199,7 +199,12 @@ void job_reply(Job *j) {
         int r;
 
         if (j->r < 0) {
-                errors_set_from_virt(&e, &j->err);
+                /* Where polkit hides domains, a missing one and a hidden one
+                 * must read the same: both get the daemon's text. */
+                if (j->not_found && j->err.code == VIR_ERR_NO_DOMAIN && j->conn->manager->system_bus)
+                        sd_bus_error_set(&e, VIRTBUS_ERROR_PREFIX "NoDomain", j->not_found);
+                else
+                        errors_set_from_virt(&e, &j->err);
                 return job_reply_error(j, &e);
         }
         r = sd_bus_message_new_method_return(j->msg, &reply);
@@ -560,25 +565,57 @@ int bus_append_property(sd_bus_message *reply, const char *path, const char *int
                                  interface, name);
 }
 
-int bus_properties_intercept(sd_bus_message *m, const char *interface, const sd_bus_vtable *vtable,
-                             void *object, sd_bus_error *error) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        const char *iface;
+static int reply_property_read(Job *j, sd_bus_message *reply) {
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        DomainEntry *d = NULL;
+        const char *path = j->conn->path, *iface = CONNECT_INTERFACE;
+        const sd_bus_vtable *vtable = connect_vtable;
+        void *object = j->conn;
+
+        if (j->uuid[0]) {
+                d = conn_domain_get(j->conn, j->uuid);
+                if (!d)
+                        return -ENOENT;
+                path = d->path;
+                iface = DOMAIN_INTERFACE;
+                vtable = domain_vtable;
+                object = d;
+        }
+        if (!j->s[0]) /* GetAll, two variants per value as libvirt-dbus */
+                return bus_append_properties(reply, path, iface, vtable, object, 2, &e);
+        return bus_append_property(reply, path, iface, vtable, object, j->s[0], &e);
+}
+
+int bus_property_read(sd_bus_message *m, Connection *c, DomainEntry *e, sd_bus_error *error) {
+        const char *want = e ? DOMAIN_INTERFACE : CONNECT_INTERFACE;
+        bool all = sd_bus_message_is_method_call(m, NULL, "GetAll");
+        const char *iface, *prop = NULL;
+        Job *j;
         int r;
 
-        if (!sd_bus_message_is_method_call(m, "org.freedesktop.DBus.Properties", "GetAll"))
-                return 0;
         r = sd_bus_message_read_basic(m, 's', &iface);
-        if (r < 0 || !streq(iface, interface)) {
+        if (r >= 0 && !all)
+                r = sd_bus_message_read_basic(m, 's', &prop);
+        if (r < 0 || !streq(iface, want)) {
+                /* Standard interfaces: sd-bus answers. */
                 sd_bus_message_rewind(m, true);
                 return 0;
         }
-        r = sd_bus_message_new_method_return(m, &reply);
-        if (r >= 0)
-                r = bus_append_properties(reply, sd_bus_message_get_path(m), interface, vtable, object, 2, error);
-        if (r < 0)
-                return r;
-        return sd_bus_send(NULL, reply, NULL);
+        if (prop && !bus_vtable_has_property(e ? domain_vtable : connect_vtable, prop))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_UNKNOWN_PROPERTY,
+                                         "Unknown property %s.%s", iface, prop);
+        if (e)
+                j = domain_job_new(m, e, JOB_QUERY, "getattr", NULL, reply_property_read);
+        else {
+                j = job_new(c, m, JOB_QUERY, NULL, reply_property_read);
+                j->object = "connect";
+                j->permission = "getattr";
+        }
+        /* Served from what the daemon last knew, even while disconnected. */
+        j->any_state = true;
+        j->s[0] = xstrdup(prop);
+        j->verb = xstrdup(prop ? prop : "GetAll");
+        return job_start(j, error);
 }
 
 /* ---- ObjectManager.GetManagedObjects ------------------------------------ */

@@ -85,10 +85,10 @@ bool bus_vtable_has_property(const sd_bus_vtable *vtable, const char *name);
  * the domain tables. */
 int bus_manager_register(sd_bus *bus, Manager *m);
 
-/* Answers Properties.GetAll for org.libvirt.* with two variants per value
- * and routes writable properties to jobs. Returns 0 when not handled. */
-int bus_properties_intercept(sd_bus_message *m, const char *interface, const sd_bus_vtable *vtable,
-                             void *object, sd_bus_error *error);
+/* Properties.Get and GetAll on a Connect (@e NULL) or Domain object, as an
+ * authorized job answered from the tables; GetAll wraps each value twice,
+ * as libvirt-dbus does. Returns 0 for interfaces it leaves to sd-bus. */
+int bus_property_read(sd_bus_message *m, Connection *c, DomainEntry *e, sd_bus_error *error);
 
 /* Parses the flags argument and checks they fit libvirt's unsigned int. */
 #define FLAGS_ARG "u"

@@ -50,6 +50,7 @@ Job *job_free(Job *j) {
         for (size_t i = 0; i < ELEMENTSOF(j->s); i++)
                 free(j->s[i]);
         free(j->dom_name);
+        free(j->verb);
         strv_free(j->strv);
         for (unsigned i = 0; i < j->nfds; i++)
                 close(j->fds[i]);

@@ -43,6 +43,7 @@ struct Job {
         const char *permission;         /* polkit permission, e.g. "start" */
         char uuid[UUID_STRING_LEN + 1]; /* the domain acted on, or "" */
         char *dom_name;                 /* its name, for polkit details */
+        char *verb;                     /* polkit's "verb" when not the member called */
         job_run_t run;
         job_reply_t reply;
         job_apply_t apply;
