@@ -110,6 +110,11 @@ static Caller *caller_get(Auth *a, const char *name) {
 /* What a rule may decide on is what a verdict is cached for: the action,
  * the domain (by UUID and name) and the verb. */
 static char *verdict_key(const char *action, const char *uuid, const char *name, const char *verb) {
+        /* Whether a domain may be seen does not depend on how one looks:
+         * getattr verdicts ignore the verb, so lists, lookups and object
+         * calls agree about which domains exist. */
+        if (strstr(action, ".getattr"))
+                verb = "";
         return xasprintf("%s|%s|%s|%s", action, uuid ? uuid : "", name ? name : "", verb ? verb : "");
 }
 
