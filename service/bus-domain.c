@@ -235,10 +235,20 @@ static int method_save(sd_bus_message *m, void *userdata, sd_bus_error *error) {
 }
 
 static void run_rename(Job *j) {
+        char uuid[VIR_UUID_STRING_BUFLEN];
+        virDomainPtr fresh;
+
         if (virDomainRename(j->dom, j->s[0], j->u[0]) < 0)
                 return job_fail(j);
-        job_capture_after(j, j->dom);
         j->r = 0;
+        /* Not every driver renames the virDomainPtr it was given: read the
+         * facts from a fresh one. */
+        if (virDomainGetUUIDString(j->dom, uuid) < 0 || !(fresh = virDomainLookupByUUIDString(j->vconn, uuid))) {
+                virResetLastError();
+                return;
+        }
+        job_capture_after(j, fresh);
+        j->out_dom = fresh;
 }
 
 static int method_rename(sd_bus_message *m, void *userdata, sd_bus_error *error) {

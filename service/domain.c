@@ -193,6 +193,10 @@ bool domain_apply_lifecycle(DomainInfo *info, int event, int detail, uint32_t id
                 info->persistent = true;
                 return false;
         case VIR_DOMAIN_EVENT_UNDEFINED:
+                /* A rename undefines the old name and defines the new one
+                 * under the same UUID: the object stays and changes Name. */
+                if (detail == VIR_DOMAIN_EVENT_UNDEFINED_RENAMED)
+                        return false;
                 info->persistent = false;
                 info->autostart = false;
                 return !info->active;

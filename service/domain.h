@@ -10,12 +10,13 @@
 
 #include "paths.h"
 
-#define DOMAIN_ID_NONE UINT32_MAX
+/* libvirt-dbus shows inactive domains with Id 0 (active ids start at 1). */
+#define DOMAIN_ID_NONE 0
 
 typedef struct DomainInfo {
         char uuid[UUID_STRING_LEN + 1];
         char *name;
-        uint32_t id;            /* DOMAIN_ID_NONE while inactive, as libvirt-dbus shows it */
+        uint32_t id;            /* DOMAIN_ID_NONE while inactive */
         int32_t state;          /* virDomainState */
         int32_t reason;         /* the matching vir*Reason */
         int active;             /* sd-bus reads "b" properties as int */

@@ -100,7 +100,7 @@ static EventItem *item_new(void *opaque, int id, virDomainPtr dom) {
                 virDomainGetUUIDString(dom, ev->uuid);
                 ev->name = xstrdup(virDomainGetName(dom));
                 did = virDomainGetID(dom);
-                ev->dom_id = did == (unsigned int) -1 ? UINT32_MAX : did;
+                ev->dom_id = did == (unsigned int) -1 ? 0 : did; /* DOMAIN_ID_NONE */
         }
         return ev;
 }

@@ -493,7 +493,9 @@ static void on_lifecycle(Connection *c, EventItem *ev) {
                         domain_info_clear(&next);
                         return;
                 }
-                conn_domain_upsert(c, &next, NULL);
+                /* The event's virDomainPtr is the freshest (a rename leaves
+                 * the old name in older ones): jobs use it from now on. */
+                conn_domain_upsert(c, &next, ev->dom);
                 domain_info_clear(&next);
         }
         bus_emit_domain_event(c, path, event, detail);
