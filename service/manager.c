@@ -10,6 +10,8 @@
 
 #define BACKOFF_MIN_USEC (250 * 1000ULL)
 #define BACKOFF_MAX_USEC (4 * 1000 * 1000ULL)
+/* A URI that never worked (a driver this host lacks) is retried rarely. */
+#define BACKOFF_NEVER_UP_MAX_USEC (30 * 1000 * 1000ULL)
 /* How long a call waits for its connection's first attempt. */
 #define FIRST_ATTEMPT_WAIT_USEC (20 * 1000 * 1000ULL)
 /* How long a reply waits for libvirt's events to catch the table up. */
@@ -269,8 +271,8 @@ static void schedule_retry(Connection *c) {
                                        c->backoff_usec, 0, on_retry, c) < 0)
                 log_error("Failed to schedule a reconnection of %s", c->uri);
         c->backoff_usec *= 2;
-        if (c->backoff_usec > BACKOFF_MAX_USEC)
-                c->backoff_usec = BACKOFF_MAX_USEC;
+        if (c->backoff_usec > (c->ever_up ? BACKOFF_MAX_USEC : BACKOFF_NEVER_UP_MAX_USEC))
+                c->backoff_usec = c->ever_up ? BACKOFF_MAX_USEC : BACKOFF_NEVER_UP_MAX_USEC;
 }
 
 static void run_close(Job *j) {
@@ -359,6 +361,7 @@ static void connect_done(Job *j) {
 
         c->vconn = TAKE_PTR(res->vc);
         c->state = CONN_UP;
+        c->ever_up = true;
         c->backoff_usec = BACKOFF_MIN_USEC;
         if (c->logged_down || !first)
                 log_notice("Connected to %s (%s) again", c->name, c->uri);

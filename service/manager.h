@@ -56,6 +56,7 @@ struct Connection {
         unsigned gen;           /* bumped on every (re)connection attempt */
         virConnectPtr vconn;    /* the loop thread's reference while up */
         bool first_done;        /* the first attempt has finished */
+        bool ever_up;           /* it has been connected at least once */
         uint64_t backoff_usec;
         sd_event_source *retry;
         bool logged_down;
