@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Counts the results of meson test runs from meson-logs/testlog.json of each
-build dir given. A TAP program (one that printed a plan) counts each of its
+build dir given (or from each .json log named). A TAP program (one that printed a plan) counts each of its
 'ok' / 'not ok' lines (SKIP directives as skipped); if it failed without a
 'not ok' line (a crash, a timeout) that is one more failure. Any other test
 counts once, by its result. A missing log is a failure, so nothing can pass
@@ -11,8 +11,9 @@ import sys
 
 passed = failed = skipped = 0
 for build in sys.argv[1:]:
+    path = build if build.endswith(".json") else f"{build}/meson-logs/testlog.json"
     try:
-        lines = open(f"{build}/meson-logs/testlog.json").read().splitlines()
+        lines = open(path).read().splitlines()
     except OSError:
         failed += 1
         continue
