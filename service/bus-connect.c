@@ -697,6 +697,7 @@ static int method_node_set_memory_params(sd_bus_message *m, void *userdata, sd_b
 typedef struct StatsRecords {
         int n;
         char **names;
+        char **uuids;
         virTypedParameterPtr *params;
         int *nparams;
 } StatsRecords;
@@ -708,9 +709,11 @@ static void stats_records_free(void *p) {
                 return;
         for (int i = 0; i < s->n; i++) {
                 free(s->names[i]);
+                free(s->uuids[i]);
                 typed_params_free(s->params[i], s->nparams[i]);
         }
         free(s->names);
+        free(s->uuids);
         free(s->params);
         free(s->nparams);
         free(s);
@@ -725,10 +728,13 @@ static void run_all_domain_stats(Job *j) {
                 return job_fail(j);
         s = xmalloc0(sizeof(*s));
         s->names = xmalloc0(sizeof(char *) * (size_t) (n ? n : 1));
+        s->uuids = xmalloc0(sizeof(char *) * (size_t) (n ? n : 1));
         s->params = xmalloc0(sizeof(virTypedParameterPtr) * (size_t) (n ? n : 1));
         s->nparams = xmalloc0(sizeof(int) * (size_t) (n ? n : 1));
         for (int i = 0; i < n; i++) {
                 s->names[i] = xstrdup(virDomainGetName(records[i]->dom));
+                s->uuids[i] = xmalloc0(VIR_UUID_STRING_BUFLEN);
+                virDomainGetUUIDString(records[i]->dom, s->uuids[i]);
                 s->params[i] = typed_params_copy(records[i]->params, records[i]->nparams);
                 s->nparams[i] = records[i]->nparams;
         }
@@ -744,7 +750,7 @@ static int reply_all_domain_stats(Job *j, sd_bus_message *reply) {
         int r = sd_bus_message_open_container(reply, 'a', "(sa{sv})");
 
         for (int i = 0; r >= 0 && i < s->n; i++) {
-                DomainEntry *e = (DomainEntry *) domain_table_find_name(j->conn->domains, s->names[i]);
+                DomainEntry *e = conn_domain_get(j->conn, s->uuids[i]);
                 if (!auth_list_may_see(j->msg, e))
                         continue;
                 r = sd_bus_message_open_container(reply, 'r', "sa{sv}");

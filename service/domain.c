@@ -264,24 +264,6 @@ DomainNode *domain_table_get(DomainTable *t, const char *uuid) {
         return NULL;
 }
 
-DomainNode *domain_table_find_name(DomainTable *t, const char *name) {
-        size_t b = 0;
-
-        for (DomainNode *n = domain_table_next(t, &b, NULL); n; n = domain_table_next(t, &b, n))
-                if (streq_ptr(n->info.name, name))
-                        return n;
-        return NULL;
-}
-
-DomainNode *domain_table_find_id(DomainTable *t, uint32_t id) {
-        size_t b = 0;
-
-        for (DomainNode *n = domain_table_next(t, &b, NULL); n; n = domain_table_next(t, &b, n))
-                if (n->info.id == id)
-                        return n;
-        return NULL;
-}
-
 static void grow(DomainTable *t) {
         size_t nb = t->nbuckets * 2;
         DomainNode **b = xmalloc0(nb * sizeof(*b));

@@ -77,8 +77,6 @@ typedef struct DomainNode {
 DomainTable *domain_table_new(void);
 void domain_table_free(DomainTable *t, void (*free_node)(DomainNode *));
 DomainNode *domain_table_get(DomainTable *t, const char *uuid);
-DomainNode *domain_table_find_name(DomainTable *t, const char *name);
-DomainNode *domain_table_find_id(DomainTable *t, uint32_t id);
 void domain_table_put(DomainTable *t, DomainNode *n);
 void domain_table_remove(DomainTable *t, DomainNode *n);
 size_t domain_table_size(DomainTable *t);
