@@ -379,8 +379,12 @@ int auth_check(Auth *a, Job *j) {
         if (c->uid_state == 2 || c->uid_state == -1)
                 return evaluate(a, c, j);
 
-        j->next = c->waiting;
-        c->waiting = j;
+        /* In arrival order: a caller's pipelined calls must run as sent. */
+        Job **tail = &c->waiting;
+        while (*tail)
+                tail = &(*tail)->next;
+        j->next = NULL;
+        *tail = j;
         if (c->uid_state == 1)
                 return 0;
         c->uid_state = 1;
@@ -390,7 +394,7 @@ int auth_check(Auth *a, Job *j) {
                                      "/org/freedesktop/DBus", "org.freedesktop.DBus",
                                      "GetConnectionUnixUser", on_uid_reply, c, "s", sender);
         if (r < 0) {
-                c->waiting = j->next;
+                c->waiting = NULL; /* j was the first and only one */
                 c->uid_state = -1;
                 return r;
         }

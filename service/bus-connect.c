@@ -280,10 +280,24 @@ static int method_create_xml_with_files(sd_bus_message *m, void *userdata, sd_bu
 }
 
 static void run_restore(Job *j) {
+        _cleanup_free_ char *image_xml = NULL, *uuid = NULL;
+        virDomainPtr dom;
+
         test_delay();
+        /* Which domain the image holds, so the reply can wait for its
+         * state to be announced like any other change. */
+        image_xml = virDomainSaveImageGetXMLDesc(j->vconn, j->s[0], 0);
+        uuid = image_xml ? xml_domain_uuid(image_xml) : NULL;
+        virResetLastError();
         if (virDomainRestoreFlags(j->vconn, j->s[0], empty_to_null(j->s[1]), j->u[0]) < 0)
                 return job_fail(j);
         j->r = 0;
+        if (!uuid || strlen(uuid) != UUID_STRING_LEN || !(dom = virDomainLookupByUUIDString(j->vconn, uuid))) {
+                virResetLastError();
+                return;
+        }
+        job_capture_after(j, dom);
+        j->out_dom = dom;
 }
 
 static int method_domain_restore(sd_bus_message *m, void *userdata, sd_bus_error *error) {
@@ -302,6 +316,8 @@ static int method_domain_restore(sd_bus_message *m, void *userdata, sd_bus_error
         }
         j->s[0] = xstrdup(from);
         j->s[1] = xstrdup(xml);
+        j->dom_name = *xml ? xml_domain_name(xml) : NULL;
+        j->apply = apply_domain_found;
         return job_start(j, error);
 }
 

@@ -83,6 +83,7 @@ struct Job {
         /* Loop-thread bookkeeping. */
         sd_event_source *deadline;
         bool started;
+        bool holds_domain;      /* it holds its domain's one-change-at-a-time turn */
         bool any_state;         /* runs even while the connection is down */
         bool list_all;          /* the reply lists domains: learn what the caller may see first */
         unsigned auth_outstanding;

@@ -6,6 +6,7 @@
 #include "errors.h"
 #include "log.h"
 #include "manager.h"
+#include "strmap.h"
 #include "util.h"
 
 #define BACKOFF_MIN_USEC (250 * 1000ULL)
@@ -18,6 +19,8 @@
 #define CATCH_UP_USEC (2 * 1000 * 1000ULL)
 
 static void connection_attempt(Connection *c);
+static void unseen_free(void *p);
+static void flush_unseen(Connection *c, const char *uuid);
 static void on_event(EventItem *ev, void *userdata);
 static void job_done(Job *j, void *userdata);
 
@@ -93,6 +96,7 @@ DomainEntry *conn_domain_upsert(Connection *c, const DomainInfo *info, virDomain
         domain_table_put(c->domains, &e->node);
         e->announced = true;
         bus_emit_object_added(c->manager->bus, e->path);
+        flush_unseen(c, info->uuid);
         return e;
 }
 
@@ -118,6 +122,7 @@ int manager_add_connection(Manager *m, const char *name, const char *uri) {
         c->dom_prefix = xasprintf("%s/domain", c->path);
         c->snap_prefix = xasprintf("%s/domainsnapshot", c->path);
         c->domains = domain_table_new();
+        c->unseen = strmap_new(unseen_free);
         c->state = CONN_CONNECTING;
         c->hostname = xstrdup("");
         c->driver = xstrdup("");
@@ -298,6 +303,7 @@ static void connection_lost(Connection *c, const char *why) {
         c->logged_down = true;
         /* Events still in flight for the old connection are ignored. */
         c->gen++;
+        strmap_clear(c->unseen);
         drop_vconn(c);
         set_connected(c, false);
         c->backoff_usec = BACKOFF_MIN_USEC;
@@ -424,65 +430,108 @@ void manager_start(Manager *m) {
 
 /* ---- events ------------------------------------------------------------ */
 
-static void run_refresh(Job *j) {
+/* A domain that appears behind the daemon's back (defined or started by
+ * someone else) is published only once a worker has read all its facts, so
+ * InterfacesAdded carries real values. Its events wait meanwhile, in order. */
+typedef struct Unseen {
+        EventItem *head, *tail;
+} Unseen;
+
+static void unseen_free(void *p) {
+        Unseen *u = p;
+
+        if (!u)
+                return;
+        while (u->head) {
+                EventItem *ev = u->head;
+                u->head = ev->next;
+                event_item_free(ev);
+        }
+        free(u);
+}
+
+static void run_discover(Job *j) {
         job_capture_after(j, j->dom);
         j->r = 0;
 }
 
-static void refresh_done(Job *j) {
+static void replay_unseen(Connection *c, Unseen *u, bool exists) {
+        while (u->head) {
+                EventItem *ev = u->head;
+                u->head = ev->next;
+                ev->next = NULL;
+                if (exists)
+                        on_event(ev, c->manager);
+                else {
+                        /* Gone before it could be read: only the signals. */
+                        _cleanup_free_ char *path = path_for_uuid(c->dom_prefix, ev->uuid);
+                        if (ev->id == VIR_DOMAIN_EVENT_ID_LIFECYCLE)
+                                bus_emit_domain_event(c, path, ev->i[0], ev->i[1]);
+                        event_item_free(ev);
+                }
+        }
+        u->tail = NULL;
+}
+
+/* Called when a domain enters the table: its waiting events follow. */
+static void flush_unseen(Connection *c, const char *uuid) {
+        Unseen *u = strmap_get(c->unseen, uuid);
+
+        if (!u)
+                return;
+        strmap_steal(c->unseen, uuid);
+        replay_unseen(c, u, true);
+        unseen_free(u);
+}
+
+static void discover_done(Job *j) {
         Connection *c = j->conn;
-        DomainEntry *e;
+        Unseen *u;
 
-        if (j->u[0] != c->gen || !j->have_after)
+        if (j->u[0] != c->gen)
                 return;
-        /* Only the facts events do not carry; the run state stays with the
-         * event stream, which may already be further along. */
-        e = conn_domain_get(c, j->after.uuid);
-        if (!e)
-                return;
-        DomainInfo merged = { 0 };
-        domain_info_copy(&merged, &e->node.info);
-        free(merged.os_type);
-        merged.os_type = xstrdup(j->after.os_type);
-        free(merged.sched_type);
-        merged.sched_type = xstrdup(j->after.sched_type);
-        merged.sched_nparams = j->after.sched_nparams;
-        merged.autostart = j->after.autostart;
-        conn_domain_upsert(c, &merged, NULL);
-        domain_info_clear(&merged);
+        u = strmap_get(c->unseen, j->s[0]);
+        if (!u)
+                return; /* a call's reply published it first */
+        strmap_steal(c->unseen, j->s[0]);
+        if (j->have_after && !conn_domain_get(c, j->s[0])) {
+                conn_domain_upsert(c, &j->after, j->dom);
+                flush_unseen(c, j->s[0]);
+        }
+        replay_unseen(c, u, conn_domain_get(c, j->s[0]) != NULL);
+        unseen_free(u);
 }
 
-static void schedule_refresh(Connection *c, DomainEntry *e) {
-        Job *j = job_new(c, NULL, JOB_QUERY, run_refresh, NULL);
-
-        j->dom = e->dom;
-        virDomainRef(j->dom);
-        j->u[0] = c->gen;
-        j->apply = refresh_done;
-        pool_submit(c->manager->pool, j);
-}
-
-static void on_lifecycle(Connection *c, EventItem *ev) {
+/* Returns true when it kept @ev. */
+static bool on_lifecycle(Connection *c, EventItem *ev) {
         DomainEntry *e = conn_domain_get(c, ev->uuid);
         int event = ev->i[0], detail = ev->i[1];
         _cleanup_free_ char *path = path_for_uuid(c->dom_prefix, ev->uuid);
+        Unseen *u;
 
-        if (!e && event != VIR_DOMAIN_EVENT_UNDEFINED && event != VIR_DOMAIN_EVENT_STOPPED) {
-                /* A domain made behind our back: publish what the event
-                 * tells now, and fetch the rest on a worker. */
-                DomainInfo info = { 0 };
-                memcpy(info.uuid, ev->uuid, sizeof(info.uuid));
-                info.name = xstrdup(ev->name);
-                info.id = DOMAIN_ID_NONE;
-                info.state = VIR_DOMAIN_SHUTOFF;
-                info.persistent = event == VIR_DOMAIN_EVENT_DEFINED;
-                info.os_type = xstrdup("");
-                info.sched_type = xstrdup("");
-                domain_apply_lifecycle(&info, event, detail, ev->dom_id);
-                e = conn_domain_upsert(c, &info, ev->dom);
-                domain_info_clear(&info);
-                schedule_refresh(c, e);
-        } else if (e) {
+        if (!e && (u = strmap_get(c->unseen, ev->uuid))) {
+                ev->next = NULL;
+                if (u->tail)
+                        u->tail->next = ev;
+                else
+                        u->head = ev;
+                u->tail = ev;
+                return true;
+        }
+        if (!e && event != VIR_DOMAIN_EVENT_UNDEFINED && event != VIR_DOMAIN_EVENT_STOPPED && ev->dom) {
+                Job *j = job_new(c, NULL, JOB_QUERY, run_discover, NULL);
+                u = xmalloc0(sizeof(*u));
+                u->head = u->tail = ev;
+                strmap_put(c->unseen, ev->uuid, u);
+                j->dom = ev->dom;
+                virDomainRef(j->dom);
+                j->s[0] = xstrdup(ev->uuid);
+                j->u[0] = c->gen;
+                j->apply = discover_done;
+                pool_submit(c->manager->pool, j);
+                return true;
+        }
+        if (e) {
                 DomainInfo next = { 0 };
                 domain_info_copy(&next, &e->node.info);
                 if (ev->name && !streq_ptr(next.name, ev->name)) {
@@ -494,7 +543,7 @@ static void on_lifecycle(Connection *c, EventItem *ev) {
                         bus_emit_domain_event(c, path, event, detail);
                         conn_domain_remove(c, e);
                         domain_info_clear(&next);
-                        return;
+                        return false;
                 }
                 /* The event's virDomainPtr is the freshest (a rename leaves
                  * the old name in older ones): jobs use it from now on. */
@@ -502,6 +551,7 @@ static void on_lifecycle(Connection *c, EventItem *ev) {
                 domain_info_clear(&next);
         }
         bus_emit_domain_event(c, path, event, detail);
+        return false;
 }
 
 static void on_event(EventItem *ev, void *userdata) {
@@ -524,8 +574,11 @@ static void on_event(EventItem *ev, void *userdata) {
                 connection_lost(c, ev->i[0] == VIR_CONNECT_CLOSE_REASON_KEEPALIVE
                                 ? "keepalive timed out" : "connection closed");
         } else if (ev->id == VIR_DOMAIN_EVENT_ID_LIFECYCLE) {
-                on_lifecycle(c, ev);
-                conn_check_deferred(c, ev->uuid);
+                char uuid[UUID_STRING_LEN + 1];
+                memcpy(uuid, ev->uuid, sizeof(uuid));
+                if (on_lifecycle(c, ev))
+                        return; /* kept until the domain is known */
+                conn_check_deferred(c, uuid);
         } else {
                 _cleanup_free_ char *path = path_for_uuid(c->dom_prefix, ev->uuid);
                 bus_emit_domain_signal(c->manager->bus, path, ev);
@@ -554,8 +607,9 @@ static bool table_caught_up(Job *j) {
 static void release_domain(Job *j) {
         DomainEntry *e;
 
-        if (j->klass != JOB_CHANGE || !j->uuid[0])
+        if (!j->holds_domain)
                 return;
+        j->holds_domain = false;
         e = conn_domain_get(j->conn, j->uuid);
         if (!e || !e->busy)
                 return;
@@ -566,6 +620,7 @@ static void release_domain(Job *j) {
                         e->queue_tail = NULL;
                 next->next = NULL;
                 next->started = true;
+                next->holds_domain = true;
                 pool_submit(j->conn->manager->pool, next);
         } else
                 e->busy = false;
@@ -661,6 +716,7 @@ static void job_submit(Job *j) {
                         return;
                 }
                 e->busy = true;
+                j->holds_domain = true;
         }
         j->started = true;
         if (!j->run) {

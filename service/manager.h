@@ -67,6 +67,7 @@ struct Connection {
         Job *deferred_head;                     /* replies waiting for the table to catch up */
 
         DomainTable *domains;
+        struct StrMap *unseen;  /* UUID -> events of a domain being read */
 
         /* Connect properties, fetched on connection. */
         char *hostname;

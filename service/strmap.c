@@ -115,6 +115,14 @@ void strmap_remove(StrMap *m, const char *key) {
                 }
 }
 
+void strmap_steal(StrMap *m, const char *key) {
+        void (*f)(void *) = m->free_value;
+
+        m->free_value = NULL;
+        strmap_remove(m, key);
+        m->free_value = f;
+}
+
 size_t strmap_size(StrMap *m) {
         return m->size;
 }

@@ -12,6 +12,8 @@ void *strmap_get(StrMap *m, const char *key);
 /* Replaces (and frees) any previous value. */
 void strmap_put(StrMap *m, const char *key, void *value);
 void strmap_remove(StrMap *m, const char *key);
+/* Removes the entry without freeing its value. */
+void strmap_steal(StrMap *m, const char *key);
 void strmap_clear(StrMap *m);
 size_t strmap_size(StrMap *m);
 /* Calls @fn for every value; @fn must not modify the map. */

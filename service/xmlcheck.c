@@ -45,7 +45,7 @@ int xml_check_wellformed(const char *xml, const char *what, sd_bus_error *error)
         return 0;
 }
 
-char *xml_domain_name(const char *xml) {
+static char *top_level_text(const char *xml, const char *element) {
         xmlDocPtr doc = xmlReadMemory(xml, (int) strlen(xml), "caller.xml", NULL,
                                       XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
         xmlNodePtr root, n;
@@ -55,7 +55,7 @@ char *xml_domain_name(const char *xml) {
                 return NULL;
         root = xmlDocGetRootElement(doc);
         for (n = root ? root->children : NULL; n; n = n->next) {
-                if (n->type == XML_ELEMENT_NODE && xmlStrEqual(n->name, BAD_CAST "name")) {
+                if (n->type == XML_ELEMENT_NODE && xmlStrEqual(n->name, BAD_CAST element)) {
                         xmlChar *c = xmlNodeGetContent(n);
                         if (c) {
                                 name = strdup((const char *) c);
@@ -66,4 +66,12 @@ char *xml_domain_name(const char *xml) {
         }
         xmlFreeDoc(doc);
         return name;
+}
+
+char *xml_domain_name(const char *xml) {
+        return top_level_text(xml, "name");
+}
+
+char *xml_domain_uuid(const char *xml) {
+        return top_level_text(xml, "uuid");
 }

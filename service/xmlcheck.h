@@ -14,3 +14,5 @@ int xml_check_wellformed(const char *xml, const char *what, sd_bus_error *error)
 /* The text of the top-level <name> element of a domain document, or NULL.
  * Used for polkit details before libvirt has seen the document. */
 char *xml_domain_name(const char *xml);
+/* The same for the top-level <uuid> element. */
+char *xml_domain_uuid(const char *xml);
