@@ -198,6 +198,10 @@ void job_reply(Job *j) {
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
         int r;
 
+        log_debug("%s.%s on %s from %s: %s", sd_bus_message_get_interface(j->msg),
+                  sd_bus_message_get_member(j->msg), sd_bus_message_get_path(j->msg),
+                  strna(sd_bus_message_get_sender(j->msg)),
+                  j->r < 0 ? (j->err.message ? j->err.message : "failed") : "done");
         if (j->r < 0) {
                 /* Where polkit hides domains, a missing one and a hidden one
                  * must read the same: both get the daemon's text. */

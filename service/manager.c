@@ -557,6 +557,8 @@ static bool on_lifecycle(Connection *c, EventItem *ev) {
 static void on_event(EventItem *ev, void *userdata) {
         Connection *c = ev->conn;
 
+        log_debug("libvirt event %d on %s (%s): %d %d%s", ev->id, c->name, ev->uuid, ev->i[0], ev->i[1],
+                  ev->gen != c->gen ? " (stale, ignored)" : "");
         if (ev->gen != c->gen) {
                 event_item_free(ev);
                 return;

@@ -29,6 +29,10 @@ static inline bool streq_ptr(const char *a, const char *b) {
         return strcmp(a, b) == 0;
 }
 
+static inline const char *strna(const char *s) {
+        return s ? s : "n/a";
+}
+
 #define streq(a, b) (strcmp((a), (b)) == 0)
 
 static inline void *steal_pointer(void *pp) {
