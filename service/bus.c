@@ -337,7 +337,8 @@ Job *domain_job_new(sd_bus_message *m, DomainEntry *e, JobClass klass, const cha
         j->permission = permission;
         memcpy(j->uuid, e->node.info.uuid, sizeof(j->uuid));
         j->dom_name = xstrdup(e->node.info.name);
-        if (e->dom) {
+        /* Answers from the table need no libvirt object. */
+        if (e->dom && run) {
                 virDomainRef(e->dom);
                 j->dom = e->dom;
         }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* virtbusd: publishes libvirt domains on D-Bus as org.libvirt. */
 #include <getopt.h>
+#include <malloc.h>
 #include <libvirt/virterror.h>
 #include <libxml/parser.h>
 #include <signal.h>
@@ -199,6 +200,9 @@ int main(int argc, char **argv) {
         sigaddset(&mask, SIGINT);
         sigprocmask(SIG_BLOCK, &mask, NULL);
         signal(SIGPIPE, SIG_IGN);
+        /* Workers allocate little; per-thread arenas would only hold on to
+         * freed memory. */
+        mallopt(M_ARENA_MAX, 2);
 
         if (virInitialize() < 0) {
                 log_error("Failed to initialize libvirt");

@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <malloc.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include "auth.h"
@@ -173,6 +176,51 @@ static void connect_result_free(void *p) {
         free(r);
 }
 
+typedef struct FetchSlice {
+        virDomainPtr *doms;
+        DomainInfo *infos;
+        size_t from, to;
+} FetchSlice;
+
+static void *fetch_slice(void *arg) {
+        FetchSlice *f = arg;
+        sigset_t all;
+
+        sigfillset(&all);
+        pthread_sigmask(SIG_BLOCK, &all, NULL);
+        for (size_t i = f->from; i < f->to; i++)
+                if (domain_info_fetch(f->doms[i], &f->infos[i]) < 0)
+                        domain_info_clear(&f->infos[i]); /* name NULL: skipped */
+        virResetLastError();
+        return NULL;
+}
+
+/* Reads every domain's facts, several domains at a time: libvirtd answers
+ * concurrent calls on one connection, and a host with thousands of domains
+ * would otherwise wait for one round trip after another. */
+static void fetch_all(virDomainPtr *doms, DomainInfo *infos, size_t n) {
+        enum { MAX_FETCH_THREADS = 8, PER_THREAD_MIN = 32 };
+        FetchSlice slices[MAX_FETCH_THREADS];
+        pthread_t threads[MAX_FETCH_THREADS];
+        bool started[MAX_FETCH_THREADS] = { false };
+        size_t nt = n / PER_THREAD_MIN + 1;
+
+        if (nt > MAX_FETCH_THREADS)
+                nt = MAX_FETCH_THREADS;
+        for (size_t t = 0; t < nt; t++) {
+                slices[t] = (FetchSlice) { doms, infos, n * t / nt, n * (t + 1) / nt };
+                if (t > 0)
+                        started[t] = pthread_create(&threads[t], NULL, fetch_slice, &slices[t]) == 0;
+        }
+        fetch_slice(&slices[0]);
+        for (size_t t = 1; t < nt; t++) {
+                if (started[t])
+                        pthread_join(threads[t], NULL);
+                else
+                        fetch_slice(&slices[t]);
+        }
+}
+
 /* Runs on a thread of its own: a hanging URI must not hold a worker. The
  * order matters: events are registered before the listing, so nothing that
  * happens in between is missed (what arrives meanwhile is replayed). */
@@ -188,8 +236,10 @@ static void run_connect(Job *j) {
         res->vc = virConnectOpen(j->s[0]);
         if (!res->vc)
                 return job_fail(j);
-        /* Keepalive notices a dead libvirtd even while nothing is called. */
-        if (virConnectSetKeepAlive(res->vc, 5, 3) < 0)
+        /* Keepalive notices a hung libvirtd even while nothing is called (a
+         * dead one closes the socket, which the close callback reports at
+         * once); every 15 s keeps idle wake-ups rare. */
+        if (virConnectSetKeepAlive(res->vc, 15, 4) < 0)
                 virResetLastError();
         if (events_register(res->vc, j->conn, j->u[0]) < 0)
                 return job_fail(j);
@@ -209,14 +259,17 @@ static void run_connect(Job *j) {
                 return job_fail(j);
         res->infos = xmalloc0(sizeof(DomainInfo) * (size_t) (n ? n : 1));
         res->doms = xmalloc0(sizeof(virDomainPtr) * (size_t) (n ? n : 1));
+        fetch_all(doms, res->infos, (size_t) n);
         for (int i = 0; i < n; i++) {
                 /* A domain that vanished between list and fetch is skipped:
                  * its events follow. */
-                if (domain_info_fetch(doms[i], &res->infos[res->n]) < 0) {
-                        domain_info_clear(&res->infos[res->n]);
+                if (!res->infos[i].name) {
                         virDomainFree(doms[i]);
-                        virResetLastError();
                         continue;
+                }
+                if ((size_t) i != res->n) {
+                        res->infos[res->n] = res->infos[i];
+                        memset(&res->infos[i], 0, sizeof(DomainInfo));
                 }
                 res->doms[res->n++] = doms[i];
         }
@@ -385,6 +438,8 @@ static void connect_done(Job *j) {
         c->secure = res->secure;
 
         install_listing(c, res);
+        /* Listing thousands of domains leaves freed memory behind. */
+        malloc_trim(0);
         set_connected(c, true);
         replay_pending(c);
         start_waiting(c);
@@ -545,10 +600,13 @@ static bool on_lifecycle(Connection *c, EventItem *ev) {
                         domain_info_clear(&next);
                         return false;
                 }
-                /* The event's virDomainPtr is the freshest (a rename leaves
-                 * the old name in older ones): jobs use it from now on. */
+                /* libvirt-dbus's signal first: it is what most clients wait
+                 * for. The event's virDomainPtr is the freshest (a rename
+                 * leaves the old name in older ones): jobs use it from now on. */
+                bus_emit_domain_event(c, path, event, detail);
                 conn_domain_upsert(c, &next, ev->dom);
                 domain_info_clear(&next);
+                return false;
         }
         bus_emit_domain_event(c, path, event, detail);
         return false;
