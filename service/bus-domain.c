@@ -341,8 +341,9 @@ static int method_get_hostname(sd_bus_message *m, void *userdata, sd_bus_error *
         return string_query(m, userdata, error, "read", virDomainGetHostname);
 }
 
-static void run_has_managed_save(Job *j) {
-        int v = virDomainHasManagedSaveImage(j->dom, j->u[0]);
+/* Queries of the form virDomainFoo(dom, flags) answering a number >= 0. */
+static void run_int_query(Job *j) {
+        int v = j->flags_fn(j->dom, j->u[0]);
 
         if (v < 0)
                 return job_fail(j);
@@ -350,9 +351,16 @@ static void run_has_managed_save(Job *j) {
         j->r = 0;
 }
 
+static int int_query(sd_bus_message *m, DomainEntry *e, sd_bus_error *error,
+                     int (*fn)(virDomainPtr, unsigned int), job_reply_t reply) {
+        Job *j = domain_job_new(m, e, JOB_QUERY, "read", run_int_query, reply);
+
+        j->flags_fn = fn;
+        return flags_only_job(m, j, error);
+}
+
 static int method_has_managed_save(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        return flags_only_job(m, domain_job_new(m, userdata, JOB_QUERY, "read", run_has_managed_save,
-                                                reply_bool), error);
+        return int_query(m, userdata, error, virDomainHasManagedSaveImage, reply_bool);
 }
 
 static void run_get_stats(Job *j) {
@@ -445,18 +453,8 @@ static int method_abort_job(sd_bus_message *m, void *userdata, sd_bus_error *err
         return job_start(domain_job_new(m, userdata, JOB_QUERY, "save", run_abort_job, NULL), error);
 }
 
-static void run_get_vcpus(Job *j) {
-        int n = virDomainGetVcpusFlags(j->dom, j->u[0]);
-
-        if (n < 0)
-                return job_fail(j);
-        j->out_x = n;
-        j->r = 0;
-}
-
 static int method_get_vcpus(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        return flags_only_job(m, domain_job_new(m, userdata, JOB_QUERY, "read", run_get_vcpus,
-                                                reply_uint32), error);
+        return int_query(m, userdata, error, virDomainGetVcpusFlags, reply_uint32);
 }
 
 static void run_memory_stats(Job *j) {
