@@ -354,6 +354,9 @@ int events_start(sd_event *loop, void (*handler)(EventItem *ev, void *ud), void 
         r = sd_event_add_io(loop, &ev_state.source, ev_state.fd, EPOLLIN, on_wake, NULL);
         if (r < 0)
                 return r;
+        /* Events go out before other work that is ready at the same time:
+         * they are what watchers wait for, and each is cheap to relay. */
+        sd_event_source_set_priority(ev_state.source, SD_EVENT_PRIORITY_IMPORTANT);
         if (pthread_create(&ev_state.thread, NULL, event_thread, NULL) != 0)
                 return -errno;
         ev_state.running = true;
