@@ -40,6 +40,7 @@ typedef struct Caller {
         StrMap *verdicts;       /* key -> VERDICT_* */
         Job *waiting;           /* jobs waiting for the uid */
         sd_bus_slot *uid_slot;
+        bool gone;              /* left the bus while its uid was looked up */
 } Caller;
 
 typedef struct Check {
@@ -48,13 +49,22 @@ typedef struct Check {
         char *inflight_key;
         char *key;
         Waiter *waiters;
+        sd_bus_message *call;   /* the question, until it is sent */
+        bool interactive;
+        struct Check *next_queued;
         sd_bus_slot *slot;
 } Check;
+
+/* The bus lets one connection wait for at most 128 replies: questions to
+ * polkit beyond this many wait in a queue, in order. */
+#define MAX_CHECKS_SENT 32
 
 struct Auth {
         Manager *manager;
         StrMap *callers;        /* unique name -> Caller */
         StrMap *inflight;       /* caller|key|interactive -> Check */
+        Check *queue_head, *queue_tail;
+        unsigned sent;
         sd_bus_slot *changed_slot;
         sd_bus_slot *owner_slot;
 };
@@ -83,6 +93,7 @@ static void check_free(void *p) {
         if (!k)
                 return;
         sd_bus_slot_unref(k->slot);
+        sd_bus_message_unref(k->call);
         while (k->waiters) {
                 Waiter *w = k->waiters;
                 k->waiters = w->next;
@@ -137,8 +148,10 @@ static const char *driver_of(Job *j) {
 
 /* ---- finishing a job's authorization ----------------------------------- */
 
+/* @c may be NULL: the caller left the bus while polkit was deciding. */
 static void decide(Auth *a, Caller *c, Job *j) {
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        unsigned uid = c && c->uid_state == 2 ? (unsigned) c->uid : (unsigned) -1;
         _cleanup_free_ char *action = xasprintf("org.libvirt.dbus.%s.%s", j->object, j->permission);
 
         if (j->auth_hidden) {
@@ -146,14 +159,14 @@ static void decide(Auth *a, Caller *c, Job *j) {
                 sd_bus_error_setf(&e, SD_BUS_ERROR_UNKNOWN_OBJECT, "Unknown object '%s'.",
                                   sd_bus_message_get_path(j->msg));
         } else if (j->auth_failed) {
-                log_warning("Refused %s for uid %u: polkit did not answer", action, (unsigned) c->uid);
+                log_warning("Refused %s for uid %u: polkit did not answer", action, uid);
                 sd_bus_error_setf(&e, SD_BUS_ERROR_ACCESS_DENIED,
                                   "Not authorized: %s (the authorization service is not available)", action);
         } else if (j->auth_challenge && !sd_bus_message_get_allow_interactive_authorization(j->msg)) {
                 sd_bus_error_setf(&e, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED,
                                   "Interactive authentication required for %s", action);
         } else if (j->auth_denied || j->auth_challenge) {
-                log_notice("Refused %s for uid %u", action, (unsigned) c->uid);
+                log_notice("Refused %s for uid %u", action, uid);
                 sd_bus_error_setf(&e, SD_BUS_ERROR_ACCESS_DENIED, "Not authorized: %s", action);
         }
         if (sd_bus_error_is_set(&e))
@@ -181,15 +194,50 @@ static void on_check_done(Check *k, int result, bool challenge, bool failed) {
                         else if (result != VERDICT_YES)
                                 j->auth_denied = true;
                 }
-                if (--j->auth_outstanding == 0 && c)
+                if (--j->auth_outstanding == 0)
                         decide(a, c, j);
         }
         /* Frees k (and its waiters). */
         strmap_remove(a->inflight, k->inflight_key);
 }
 
+static int on_check_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error);
+static int check_answered(Check *k, sd_bus_message *reply);
+
+/* Sends queued questions while fewer than MAX_CHECKS_SENT are out. */
+static void send_queued(Auth *a) {
+        while (a->queue_head && a->sent < MAX_CHECKS_SENT) {
+                Check *k = a->queue_head;
+                int r;
+
+                a->queue_head = k->next_queued;
+                if (!a->queue_head)
+                        a->queue_tail = NULL;
+                k->next_queued = NULL;
+                r = sd_bus_call_async(a->manager->bus, &k->slot, k->call, on_check_reply, k,
+                                      k->interactive ? INTERACTIVE_TIMEOUT_USEC : CHECK_TIMEOUT_USEC);
+                k->call = sd_bus_message_unref(k->call);
+                if (r < 0) {
+                        /* Unreachable polkit means no. */
+                        on_check_done(k, VERDICT_NO, false, true);
+                        continue;
+                }
+                a->sent++;
+        }
+}
+
 static int on_check_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
         Check *k = userdata;
+        Auth *a = k->auth;
+        int r;
+
+        a->sent--;
+        r = check_answered(k, reply);
+        send_queued(a);
+        return r;
+}
+
+static int check_answered(Check *k, sd_bus_message *reply) {
         int authorized = 0, challenge = 0, r;
 
         log_debug("polkit answered for %s: %s", k->caller, k->key);
@@ -266,17 +314,25 @@ static int request(Auth *a, Caller *c, Job *j, int role, const char *object, con
                 r = sd_bus_message_close_container(m);
         if (r >= 0)
                 r = sd_bus_message_append(m, "us", (uint32_t) (interactive ? 1 : 0), "");
-        if (r >= 0)
-                r = sd_bus_call_async(a->manager->bus, &k->slot, m, on_check_reply, k,
-                                      interactive ? INTERACTIVE_TIMEOUT_USEC : CHECK_TIMEOUT_USEC);
         if (r < 0) {
-                /* Unreachable polkit means no. The waiter's count drops in
-                 * on_check_done(), which runs the decision if it was last:
-                 * hold one extra so the caller of request() decides. */
+                /* The waiter's count drops in on_check_done(), which decides
+                 * if it was last: hold one so the caller of request() does. */
                 j->auth_outstanding++;
                 on_check_done(k, VERDICT_NO, false, true);
                 j->auth_outstanding--;
+                return 0;
         }
+        k->call = TAKE_PTR(m);
+        k->interactive = interactive;
+        if (a->queue_tail)
+                a->queue_tail->next_queued = k;
+        else
+                a->queue_head = k;
+        a->queue_tail = k;
+        /* A failure to send decides through on_check_done(): hold the job. */
+        j->auth_outstanding++;
+        send_queued(a);
+        j->auth_outstanding--;
         return 0;
 }
 
@@ -307,8 +363,18 @@ static int evaluate(Auth *a, Caller *c, Job *j) {
                 return 0;
         }
 
-        /* Hold one count so nothing decides before every question is out. */
+        /* Hold one count so nothing decides before every question is out.
+         * The call's own action is asked first, then whether the domain may
+         * be seen, then (for lists) every domain of the connection. */
         j->auth_outstanding++;
+        if (!(same_as_visibility && uuid)) {
+                _cleanup_free_ char *key = verdict_key(action, uuid, j->dom_name, verb_of(j));
+                int v = verdict(c, key);
+                if (v == VERDICT_NO)
+                        j->auth_denied = true;
+                else if (!v)
+                        request(a, c, j, ROLE_ACTION, j->object, j->permission, uuid, j->dom_name);
+        }
         if (uuid && streq(j->object, "domain")) {
                 _cleanup_free_ char *vkey = verdict_key("org.libvirt.dbus.domain.getattr", uuid, j->dom_name,
                                                         verb_of(j));
@@ -322,14 +388,6 @@ static int evaluate(Auth *a, Caller *c, Job *j) {
                 for (size_t i = 0; i < a->manager->nconns; i++)
                         if (j->any_state || a->manager->conns[i] == j->conn)
                                 prefetch_connection(a, c, j, a->manager->conns[i]);
-        if (!(same_as_visibility && uuid)) {
-                _cleanup_free_ char *key = verdict_key(action, uuid, j->dom_name, verb_of(j));
-                int v = verdict(c, key);
-                if (v == VERDICT_NO)
-                        j->auth_denied = true;
-                else if (!v)
-                        request(a, c, j, ROLE_ACTION, j->object, j->permission, uuid, j->dom_name);
-        }
         if (--j->auth_outstanding > 0)
                 return 0;
         if (!j->auth_hidden && !j->auth_denied && !j->auth_failed && !j->auth_challenge)
@@ -362,6 +420,8 @@ static int on_uid_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret
                 if (evaluate(a, c, j) > 0)
                         job_authorized(j, 0, NULL);
         }
+        if (c->gone || c->uid_state == -1)
+                strmap_remove(a->callers, c->name);
         return 0;
 }
 
@@ -464,7 +524,9 @@ static int on_name_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error
         if (name[0] == ':' && !*new_owner) {
                 Caller *c = strmap_get(a->callers, name);
                 /* A lookup still in flight keeps the entry until it ends. */
-                if (c && !c->uid_slot)
+                if (c && c->uid_slot)
+                        c->gone = true;
+                else if (c)
                         strmap_remove(a->callers, name);
         }
         return 0;

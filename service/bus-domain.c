@@ -31,9 +31,10 @@ int domain_object_enumerate(sd_bus *bus, const char *prefix, void *userdata, cha
         size_t n = 0, b = 0;
 
         for (DomainNode *d = domain_table_next(c->domains, &b, NULL); d; d = domain_table_next(c->domains, &b, d))
-                /* Only introspection lists children (GetManagedObjects has
-                 * its own answer); it shows paths, which carry no names. */
-                if (auth_may_see(m, (DomainEntry *) d))
+                /* Introspection of the domain node and GetManagedObjects
+                 * have answers of their own; this serves whatever else sd-bus
+                 * enumerates, with only known-visible domains. */
+                if (auth_list_may_see(m, (DomainEntry *) d))
                         v[n++] = xstrdup(((DomainEntry *) d)->path);
         *nodes = v;
         return 0;
@@ -69,6 +70,53 @@ static int set_autostart(sd_bus_message *m, DomainEntry *e, sd_bus_error *error)
         return job_start(j, error);
 }
 
+/* The node that holds the domains lists only those the caller may see,
+ * which needs polkit's verdicts first: answered as a job. */
+static int reply_prefix_introspection(Job *j, sd_bus_message *reply) {
+        DomainTable *t = j->conn->domains;
+        size_t b = 0, len = 0;
+        char *xml = NULL;
+        FILE *f = open_memstream(&xml, &len);
+        int r;
+
+        if (!f)
+                return -ENOMEM;
+        fputs("<!DOCTYPE node PUBLIC \"-//freedesktop//DTD D-BUS Object Introspection 1.0//EN\"\n"
+              "\"http://www.freedesktop.org/standards/dbus/1.0/introspect.dtd\">\n"
+              "<node>\n"
+              " <interface name=\"org.freedesktop.DBus.Peer\">\n"
+              "  <method name=\"Ping\"/>\n"
+              "  <method name=\"GetMachineId\">\n"
+              "   <arg type=\"s\" name=\"machine_uuid\" direction=\"out\"/>\n"
+              "  </method>\n"
+              " </interface>\n"
+              " <interface name=\"org.freedesktop.DBus.Introspectable\">\n"
+              "  <method name=\"Introspect\">\n"
+              "   <arg name=\"xml_data\" type=\"s\" direction=\"out\"/>\n"
+              "  </method>\n"
+              " </interface>\n", f);
+        for (DomainNode *n = domain_table_next(t, &b, NULL); n; n = domain_table_next(t, &b, n)) {
+                DomainEntry *e = (DomainEntry *) n;
+                if (auth_list_may_see(j->msg, e))
+                        fprintf(f, " <node name=\"%s\"/>\n", e->path + strlen(j->conn->dom_prefix) + 1);
+        }
+        fputs("</node>\n", f);
+        fclose(f);
+        r = sd_bus_message_append(reply, "s", xml);
+        free(xml);
+        return r;
+}
+
+static int introspect_prefix(sd_bus_message *m, Connection *c, sd_bus_error *error) {
+        Job *j = job_new(c, m, JOB_QUERY, NULL, reply_prefix_introspection);
+
+        j->object = "connect";
+        j->permission = "search-domains";
+        j->list_all = true;
+        j->any_state = true;
+        return job_start(j, error);
+}
+
 int domain_object_intercept(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         Connection *c = userdata;
         DomainEntry *e = conn_domain_by_path(c, sd_bus_message_get_path(m));
@@ -83,6 +131,8 @@ int domain_object_intercept(sd_bus_message *m, void *userdata, sd_bus_error *err
                 if (!streq(path, c->dom_prefix))
                         return sd_bus_reply_method_errorf(m, SD_BUS_ERROR_UNKNOWN_OBJECT,
                                                           "Unknown object '%s'.", path);
+                if (sd_bus_message_is_method_call(m, "org.freedesktop.DBus.Introspectable", "Introspect"))
+                        return introspect_prefix(m, c, error);
                 return 0;
         }
         if (sd_bus_message_is_method_call(m, "org.freedesktop.DBus.Properties", "GetAll") ||

@@ -307,7 +307,9 @@ void apply_domain_found(Job *j) {
         if (!j->have_after)
                 return;
         memcpy(j->uuid, j->after.uuid, sizeof(j->uuid));
-        if (!conn_domain_get(j->conn, j->uuid))
+        /* Not when it went away meanwhile: its events are newer than the
+         * worker's view. (Events waiting for it follow the upsert.) */
+        if (!conn_domain_get(j->conn, j->uuid) && !conn_gone_since(j->conn, j->uuid, j->events_at_start))
                 conn_domain_upsert(j->conn, &j->after, j->out_dom);
 }
 

@@ -288,21 +288,41 @@ static const struct {
         { VIR_DOMAIN_EVENT_ID_METADATA_CHANGE, VIR_DOMAIN_EVENT_CALLBACK(on_metadata) },
 };
 
-int events_register(virConnectPtr vc, Connection *conn, unsigned gen) {
+int events_register(virConnectPtr vc, Connection *conn, unsigned gen, int **ids, int *nids) {
+        int *v = xmalloc0(sizeof(int) * ELEMENTSOF(registrations));
+        int n = 0;
+
         if (virConnectRegisterCloseCallback(vc, on_close, reg_opaque(conn, gen, EVENT_CLOSED), free) < 0) {
                 /* Drivers without a remote side (test://) have nothing to close. */
                 virResetLastError();
         }
         for (size_t i = 0; i < ELEMENTSOF(registrations); i++) {
-                if (virConnectDomainEventRegisterAny(vc, NULL, registrations[i].id, registrations[i].cb,
-                                                     reg_opaque(conn, gen, registrations[i].id), free) < 0) {
-                        if (i == 0)
+                int id = virConnectDomainEventRegisterAny(vc, NULL, registrations[i].id, registrations[i].cb,
+                                                          reg_opaque(conn, gen, registrations[i].id), free);
+                if (id < 0) {
+                        if (i == 0) {
+                                events_unregister(vc, v, n);
+                                free(v);
                                 return -1;
+                        }
                         /* An older libvirtd may not know a newer event id. */
                         virResetLastError();
+                        continue;
                 }
+                v[n++] = id;
         }
+        *ids = v;
+        *nids = n;
         return 0;
+}
+
+void events_unregister(virConnectPtr vc, const int *ids, int nids) {
+        /* Each registration holds a reference on the connection; on a dead
+         * one these fail harmlessly after dropping it locally. */
+        for (int i = 0; i < nids; i++)
+                virConnectDomainEventDeregisterAny(vc, ids[i]);
+        virConnectUnregisterCloseCallback(vc, on_close);
+        virResetLastError();
 }
 
 static int on_wake(sd_event_source *s, int fd, uint32_t revents, void *userdata) {

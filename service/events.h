@@ -45,7 +45,10 @@ void events_stop(void);
 
 /* Registers the close callback and every domain event on @vc, all with the
  * same opaque. Runs on a worker, before the first listing. */
-int events_register(virConnectPtr vc, Connection *conn, unsigned gen);
+int events_register(virConnectPtr vc, Connection *conn, unsigned gen, int **ids, int *nids);
+/* Undoes events_register(), so the connection can really close. Blocking:
+ * workers only. */
+void events_unregister(virConnectPtr vc, const int *ids, int nids);
 
 EventItem *event_item_free(EventItem *ev);
 

@@ -151,7 +151,14 @@ static void ignore_libvirt_error(void *userdata, virErrorPtr err) {
 
 static int on_name_acquired(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         const sd_bus_error *e = sd_bus_message_get_error(m);
+        uint32_t result = 0;
 
+        if (!e && sd_bus_message_read(m, "u", &result) >= 0 && result != 1 /* PRIMARY_OWNER */) {
+                log_error("Failed to own org.libvirt: %s",
+                          result == 3 ? "another service owns it (libvirt-dbus?)" : "not the primary owner");
+                sd_event_exit(sd_bus_get_event(sd_bus_message_get_bus(m)), EXIT_FAILURE);
+                return 0;
+        }
         if (e) {
                 log_error("Failed to own org.libvirt: %s", e->message);
                 sd_event_exit(sd_bus_get_event(sd_bus_message_get_bus(m)), EXIT_FAILURE);

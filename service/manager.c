@@ -108,9 +108,19 @@ void conn_domain_remove(Connection *c, DomainEntry *e) {
          * interfaces; forgotten second. */
         if (e->announced)
                 bus_emit_object_removed(c->manager->bus, e->path);
+        memcpy(c->gone[c->gone_next].uuid, e->node.info.uuid, sizeof(c->gone[0].uuid));
+        c->gone[c->gone_next].at = c->events;
+        c->gone_next = (c->gone_next + 1) % ELEMENTSOF(c->gone);
         domain_table_remove(c->domains, &e->node);
         entry_release_queue(e);
         entry_free(&e->node);
+}
+
+bool conn_gone_since(Connection *c, const char *uuid, uint64_t since) {
+        for (size_t i = 0; i < ELEMENTSOF(c->gone); i++)
+                if (c->gone[i].at > since && streq(c->gone[i].uuid, uuid))
+                        return true;
+        return false;
 }
 
 /* ---- connections ------------------------------------------------------- */
@@ -146,6 +156,8 @@ Connection *manager_find_connection(Manager *m, const char *path) {
 
 typedef struct ConnectResult {
         virConnectPtr vc;
+        int *ids;               /* event registrations */
+        int nids;
         DomainInfo *infos;
         virDomainPtr *doms;
         size_t n;
@@ -171,9 +183,31 @@ static void connect_result_free(void *p) {
         free(r->doms);
         free(r->hostname);
         free(r->driver);
-        if (r->vc)
-                virConnectClose(r->vc);
+        /* A connection still here was handed to close_on_worker() or
+         * never opened: nothing to close on this thread. */
+        free(r->ids);
         free(r);
+}
+
+static void run_close(Job *j) {
+        /* Unregistering and the last close may do I/O: not on the loop. */
+        events_unregister(j->vconn, j->arg, (int) j->u[0]);
+        virConnectClose(j->vconn);
+        j->vconn = NULL;
+        j->r = 0;
+}
+
+static void close_on_worker(Manager *m, virConnectPtr vc, int *ids, int nids) {
+        Job *j;
+
+        if (!vc)
+                return;
+        j = job_new(NULL, NULL, JOB_QUERY, run_close, NULL);
+        j->vconn = vc;
+        j->arg = ids;
+        j->arg_free = free;
+        j->u[0] = (uint32_t) nids;
+        pool_submit(m->pool, j);
 }
 
 typedef struct FetchSlice {
@@ -241,8 +275,12 @@ static void run_connect(Job *j) {
          * once); every 15 s keeps idle wake-ups rare. */
         if (virConnectSetKeepAlive(res->vc, 15, 4) < 0)
                 virResetLastError();
-        if (events_register(res->vc, j->conn, j->u[0]) < 0)
-                return job_fail(j);
+        if (events_register(res->vc, j->conn, j->u[0], &res->ids, &res->nids) < 0) {
+                job_fail(j);
+                virConnectClose(res->vc);
+                res->vc = NULL;
+                return;
+        }
 
         host = virConnectGetHostname(res->vc);
         res->hostname = host ? host : xstrdup("");
@@ -255,8 +293,13 @@ static void run_connect(Job *j) {
         virResetLastError();
 
         n = virConnectListAllDomains(res->vc, &doms, 0);
-        if (n < 0)
-                return job_fail(j);
+        if (n < 0) {
+                job_fail(j);
+                events_unregister(res->vc, res->ids, res->nids);
+                virConnectClose(res->vc);
+                res->vc = NULL;
+                return;
+        }
         res->infos = xmalloc0(sizeof(DomainInfo) * (size_t) (n ? n : 1));
         res->doms = xmalloc0(sizeof(virDomainPtr) * (size_t) (n ? n : 1));
         fetch_all(doms, res->infos, (size_t) n);
@@ -308,8 +351,9 @@ static void start_waiting(Connection *c) {
                 _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
                 /* job_start() frees the job when it fails. */
                 sd_bus_message *msg = sd_bus_message_ref(j->msg);
-                if (job_start(j, &e) < 0)
-                        sd_bus_reply_method_error(msg, &e);
+                int r = job_start(j, &e);
+                if (r < 0)
+                        sd_bus_reply_method_errno(msg, r, &e);
                 sd_bus_message_unref(msg);
         }
 }
@@ -333,19 +377,9 @@ static void schedule_retry(Connection *c) {
                 c->backoff_usec = c->ever_up ? BACKOFF_MAX_USEC : BACKOFF_NEVER_UP_MAX_USEC;
 }
 
-static void run_close(Job *j) {
-        /* The last reference may do I/O on a dead socket: not on the loop. */
-        j->r = 0;
-}
-
 static void drop_vconn(Connection *c) {
-        Job *j;
-
-        if (!c->vconn)
-                return;
-        j = job_new(c, NULL, JOB_QUERY, run_close, NULL);
-        j->vconn = TAKE_PTR(c->vconn);
-        pool_submit(c->manager->pool, j);
+        close_on_worker(c->manager, TAKE_PTR(c->vconn), TAKE_PTR(c->callback_ids), c->ncallback_ids);
+        c->ncallback_ids = 0;
 }
 
 static void connection_lost(Connection *c, const char *why) {
@@ -403,8 +437,10 @@ static void connect_done(Job *j) {
         ConnectResult *res = j->out;
         bool first = !c->first_done;
 
-        if (j->u[0] != c->gen) /* superseded */
+        if (j->u[0] != c->gen) { /* superseded */
+                close_on_worker(c->manager, TAKE_PTR(res->vc), TAKE_PTR(res->ids), res->nids);
                 return;
+        }
         c->first_done = true;
         if (j->r < 0) {
                 c->state = CONN_DOWN;
@@ -412,13 +448,20 @@ static void connect_done(Job *j) {
                         log_warning("Cannot connect to %s (%s): %s; retrying in the background",
                                     c->name, c->uri, j->err.message ? j->err.message : "unknown error");
                 c->logged_down = true;
-                c->pending_head = c->pending_tail = NULL;
+                while (c->pending_head) {
+                        EventItem *ev = c->pending_head;
+                        c->pending_head = ev->next;
+                        event_item_free(ev);
+                }
+                c->pending_tail = NULL;
                 fail_waiting(c);
                 schedule_retry(c);
                 return;
         }
 
         c->vconn = TAKE_PTR(res->vc);
+        c->callback_ids = TAKE_PTR(res->ids);
+        c->ncallback_ids = res->nids;
         c->state = CONN_UP;
         c->ever_up = true;
         c->backoff_usec = BACKOFF_MIN_USEC;
@@ -564,6 +607,9 @@ static bool on_lifecycle(Connection *c, EventItem *ev) {
         _cleanup_free_ char *path = path_for_uuid(c->dom_prefix, ev->uuid);
         Unseen *u;
 
+        c->events++;
+        if (e)
+                e->last_event = c->events;
         if (!e && (u = strmap_get(c->unseen, ev->uuid))) {
                 ev->next = NULL;
                 if (u->tail)
@@ -689,13 +735,16 @@ static void release_domain(Job *j) {
 static void job_finish(Job *j) {
         Connection *c = j->conn;
 
-        if (j->r >= 0 && !table_caught_up(j)) {
+        if (j->r >= 0 && j->klass == JOB_CHANGE && !table_caught_up(j)) {
                 /* libvirt's events did not arrive in time: publish what the
-                 * worker saw after the call. */
+                 * worker saw after the call, unless an event has moved the
+                 * domain since (events are newer than the worker's view). */
                 DomainEntry *e = conn_domain_get(c, j->uuid);
-                if (j->gone_after && e)
+                if (e && e->last_event > j->events_at_start)
+                        ;
+                else if (j->gone_after && e)
                         conn_domain_remove(c, e);
-                else if (j->have_after)
+                else if (j->have_after && !conn_gone_since(c, j->uuid, j->events_at_start))
                         conn_domain_upsert(c, &j->after, NULL);
         }
         release_domain(j);
@@ -745,8 +794,8 @@ static void job_done(Job *j, void *userdata) {
                 j->apply(j);
         /* The reply to a call that changed a domain leaves after the
          * signals announcing the change, so a caller that reads the state
-         * after the reply sees it already changed. */
-        if (j->r >= 0 && !table_caught_up(j) &&
+         * after the reply sees it already changed. Reads never wait. */
+        if (j->r >= 0 && j->klass == JOB_CHANGE && !table_caught_up(j) &&
             sd_event_add_time_relative(c->manager->loop, &j->deadline, CLOCK_MONOTONIC,
                                        CATCH_UP_USEC, 0, on_deferred_timeout, j) >= 0) {
                 j->next = c->deferred_head;
@@ -810,8 +859,12 @@ int job_start(Job *j, sd_bus_error *error) {
 
         if (c->state != CONN_UP && !j->any_state) {
                 r = conn_wait_first(c, j);
-                if (r != 0)
-                        return r < 0 ? r : 1;
+                if (r > 0)
+                        return 1;
+                if (r < 0) {
+                        job_free(j);
+                        return r;
+                }
                 r = sd_bus_error_setf(error, VIRTBUS_ERROR_NO_CONNECT,
                                       "The libvirt connection %s (%s) is not available",
                                       c->name, c->uri);
@@ -825,6 +878,7 @@ int job_start(Job *j, sd_bus_error *error) {
                                          m->max_jobs);
         }
         m->jobs++;
+        j->events_at_start = c->events;
         r = auth_check(m->auth, j);
         if (r < 0) {
                 m->jobs--;

@@ -42,6 +42,7 @@ typedef struct DomainEntry {
         Job *queue_head, *queue_tail; /* JOB_CHANGE calls waiting for this domain */
         bool busy;
         bool announced;         /* InterfacesAdded has been sent */
+        uint64_t last_event;    /* Connection.events when an event last changed it */
 } DomainEntry;
 
 struct Connection {
@@ -68,6 +69,16 @@ struct Connection {
 
         DomainTable *domains;
         struct StrMap *unseen;  /* UUID -> events of a domain being read */
+        uint64_t events;        /* lifecycle events applied so far */
+        /* The last domains that went away, and when (in events): a worker's
+         * older view must not bring them back. */
+        struct {
+                char uuid[UUID_STRING_LEN + 1];
+                uint64_t at;
+        } gone[64];
+        unsigned gone_next;
+        int *callback_ids;      /* libvirt event registrations, for closing */
+        int ncallback_ids;
 
         /* Connect properties, fetched on connection. */
         char *hostname;
@@ -100,5 +111,8 @@ void conn_domain_changed(Connection *c, DomainEntry *e, unsigned mask);
 /* Job plumbing on the loop thread (jobs.c has the worker side). */
 int job_start(Job *j, sd_bus_error *error);
 void job_authorized(Job *j, int r, const sd_bus_error *error);
+/* Whether the domain @uuid went away after event count @since. */
+bool conn_gone_since(Connection *c, const char *uuid, uint64_t since);
+
 /* Finishes a job whose reply waits for the domain table (see manager.c). */
 void conn_check_deferred(Connection *c, const char *uuid);
