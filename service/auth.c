@@ -368,12 +368,14 @@ static int evaluate(Auth *a, Caller *c, Job *j) {
          * be seen, then (for lists) every domain of the connection. */
         j->auth_outstanding++;
         if (!(same_as_visibility && uuid)) {
-                _cleanup_free_ char *key = verdict_key(action, uuid, j->dom_name, verb_of(j));
+                _cleanup_free_ char *key = verdict_key(action, uuid ? uuid : j->xml_uuid, j->dom_name,
+                                                       verb_of(j));
                 int v = verdict(c, key);
                 if (v == VERDICT_NO)
                         j->auth_denied = true;
                 else if (!v)
-                        request(a, c, j, ROLE_ACTION, j->object, j->permission, uuid, j->dom_name);
+                        request(a, c, j, ROLE_ACTION, j->object, j->permission, uuid ? uuid : j->xml_uuid,
+                                j->dom_name);
         }
         if (uuid && streq(j->object, "domain")) {
                 _cleanup_free_ char *vkey = verdict_key("org.libvirt.dbus.domain.getattr", uuid, j->dom_name,

@@ -216,6 +216,7 @@ static Job *domain_xml_job(sd_bus_message *m, Connection *c, const char *permiss
         if (*ret < 0)
                 return job_free(j);
         j->dom_name = xml_domain_name(j->s[0]);
+        j->xml_uuid = xml_domain_uuid(j->s[0]);
         j->apply = apply_domain_found;
         return j;
 }
@@ -317,6 +318,7 @@ static int method_domain_restore(sd_bus_message *m, void *userdata, sd_bus_error
         j->s[0] = xstrdup(from);
         j->s[1] = xstrdup(xml);
         j->dom_name = *xml ? xml_domain_name(xml) : NULL;
+        j->xml_uuid = *xml ? xml_domain_uuid(xml) : NULL;
         j->apply = apply_domain_found;
         return job_start(j, error);
 }
@@ -366,6 +368,7 @@ static int method_save_image_define(sd_bus_message *m, void *userdata, sd_bus_er
         }
         j->s[0] = xstrdup(file);
         j->dom_name = xml_domain_name(j->s[1]);
+        j->xml_uuid = xml_domain_uuid(j->s[1]);
         return job_start(j, error);
 }
 

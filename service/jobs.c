@@ -51,6 +51,7 @@ Job *job_free(Job *j) {
                 free(j->s[i]);
         free(j->dom_name);
         free(j->verb);
+        free(j->xml_uuid);
         strv_free(j->strv);
         for (unsigned i = 0; i < j->nfds; i++)
                 close(j->fds[i]);

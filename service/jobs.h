@@ -44,6 +44,7 @@ struct Job {
         char uuid[UUID_STRING_LEN + 1]; /* the domain acted on, or "" */
         char *dom_name;                 /* its name, for polkit details */
         char *verb;                     /* polkit's "verb" when not the member called */
+        char *xml_uuid;                 /* the <uuid> of caller XML, for polkit details */
         job_run_t run;
         job_reply_t reply;
         job_apply_t apply;

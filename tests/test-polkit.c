@@ -1254,12 +1254,12 @@ test_check_details(VbpFixture *f)
     expect_logged(log, ACTION_PREFIX "connect.search-domains connect_driver=TEST domain_name=undefined "
                   "domain_uuid=undefined verb=ListDomains", problems, &count);
 
-    /* A domain defined from XML: its name comes from the XML, no uuid. */
+    /* A domain defined from XML: its name and uuid come from the XML. */
     g_autofree gchar *xml = domain_xml_with_uuid("web-2", "1c8a3b5e-2f4d-4e6a-9b7c-0d1e2f3a4b5c");
     g_autoptr(GVariant) d = vbp_call_ok(alice, VB_TEST_PATH, VB_IFACE_CONNECT, "DomainDefineXML",
                                         g_variant_new("(s)", xml));
     expect_logged(log, ACTION_PREFIX "domain.write connect_driver=TEST domain_name=web-2 "
-                  "domain_uuid=undefined verb=DomainDefineXML", problems, &count);
+                  "domain_uuid=1c8a3b5e-2f4d-4e6a-9b7c-0d1e2f3a4b5c verb=DomainDefineXML", problems, &count);
 
     g_autofree gchar *log_text = NULL;
     g_file_get_contents(log, &log_text, NULL, NULL);
