@@ -212,11 +212,9 @@ static Job *domain_xml_job(sd_bus_message *m, Connection *c, const char *permiss
                            sd_bus_error *error, int *ret) {
         Job *j = connect_job(m, c, JOB_CHANGE, "domain", permission, run, reply_domain_path);
 
-        *ret = bus_read_xml(m, &j->s[0], "Domain XML", error);
+        *ret = bus_read_domain_xml(m, j, &j->s[0], error);
         if (*ret < 0)
                 return job_free(j);
-        j->dom_name = xml_domain_name(j->s[0]);
-        j->xml_uuid = xml_domain_uuid(j->s[0]);
         j->apply = apply_domain_found;
         return j;
 }
@@ -288,7 +286,11 @@ static void run_restore(Job *j) {
         /* Which domain the image holds, so the reply can wait for its
          * state to be announced like any other change. */
         image_xml = virDomainSaveImageGetXMLDesc(j->vconn, j->s[0], 0);
-        uuid = image_xml ? xml_domain_uuid(image_xml) : NULL;
+        if (image_xml) {
+                _cleanup_free_ char *name = NULL;
+                if (xml_check_domain(image_xml, "Save image XML", NULL, &name, &uuid) < 0)
+                        uuid = NULL;
+        }
         virResetLastError();
         if (virDomainRestoreFlags(j->vconn, j->s[0], empty_to_null(j->s[1]), j->u[0]) < 0)
                 return job_fail(j);
@@ -308,7 +310,7 @@ static int method_domain_restore(sd_bus_message *m, void *userdata, sd_bus_error
 
         r = sd_bus_message_read(m, "ss", &from, &xml);
         if (r >= 0 && *xml)
-                r = xml_check_wellformed(xml, "Domain XML", error);
+                r = xml_check_domain(xml, "Domain XML", error, &j->dom_name, &j->xml_uuid);
         if (r >= 0)
                 r = sd_bus_message_read(m, "u", &j->u[0]);
         if (r < 0) {
@@ -317,8 +319,6 @@ static int method_domain_restore(sd_bus_message *m, void *userdata, sd_bus_error
         }
         j->s[0] = xstrdup(from);
         j->s[1] = xstrdup(xml);
-        j->dom_name = *xml ? xml_domain_name(xml) : NULL;
-        j->xml_uuid = *xml ? xml_domain_uuid(xml) : NULL;
         j->apply = apply_domain_found;
         return job_start(j, error);
 }
@@ -359,7 +359,7 @@ static int method_save_image_define(sd_bus_message *m, void *userdata, sd_bus_er
 
         r = sd_bus_message_read(m, "s", &file);
         if (r >= 0)
-                r = bus_read_xml(m, &j->s[1], "Domain XML", error);
+                r = bus_read_domain_xml(m, j, &j->s[1], error);
         if (r >= 0)
                 r = sd_bus_message_read(m, "u", &j->u[0]);
         if (r < 0) {
@@ -367,8 +367,6 @@ static int method_save_image_define(sd_bus_message *m, void *userdata, sd_bus_er
                 return r;
         }
         j->s[0] = xstrdup(file);
-        j->dom_name = xml_domain_name(j->s[1]);
-        j->xml_uuid = xml_domain_uuid(j->s[1]);
         return job_start(j, error);
 }
 

@@ -499,6 +499,22 @@ int bus_read_xml(sd_bus_message *m, char **xml, const char *what, sd_bus_error *
         return 0;
 }
 
+int bus_read_domain_xml(sd_bus_message *m, Job *j, char **xml, sd_bus_error *error) {
+        const char *s;
+        int r = sd_bus_message_read_basic(m, 's', &s);
+
+        if (r < 0)
+                return r;
+        free(j->dom_name);
+        free(j->xml_uuid);
+        j->dom_name = j->xml_uuid = NULL;
+        r = xml_check_domain(s, "Domain XML", error, &j->dom_name, &j->xml_uuid);
+        if (r < 0)
+                return r;
+        *xml = xstrdup(s);
+        return 0;
+}
+
 /* ---- properties from the vtables ---------------------------------------- */
 
 static int append_property_value(sd_bus_message *reply, const char *path, const char *interface,

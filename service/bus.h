@@ -38,8 +38,10 @@ void job_reply_no_connect(Job *j);
 int bus_append_typed_params(sd_bus_message *m, const virTypedParameter *params, int n);
 int bus_read_typed_params(sd_bus_message *m, virTypedParameterPtr *params, int *n, sd_bus_error *error);
 
-/* Reads a caller's XML argument and checks it is well-formed. */
+/* Reads a caller's XML argument and checks it is well-formed; a domain
+ * document also gives the job its name and UUID for polkit. */
 int bus_read_xml(sd_bus_message *m, char **xml, const char *what, sd_bus_error *error);
+int bus_read_domain_xml(sd_bus_message *m, Job *j, char **xml, sd_bus_error *error);
 
 /* A domain job for the domain behind @e: references it, records the
  * facts polkit needs. */

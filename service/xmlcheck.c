@@ -2,12 +2,14 @@
 #include <errno.h>
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "errors.h"
 #include "xmlcheck.h"
 
-int xml_check_wellformed(const char *xml, const char *what, sd_bus_error *error) {
+/* Parses @xml once; on failure sets an error naming line and column. */
+static int parse(const char *xml, const char *what, sd_bus_error *error, xmlDocPtr *ret) {
         xmlParserCtxtPtr ctxt;
         xmlDocPtr doc;
         size_t len = strlen(xml);
@@ -40,38 +42,40 @@ int xml_check_wellformed(const char *xml, const char *what, sd_bus_error *error)
                 xmlFreeParserCtxt(ctxt);
                 return r;
         }
-        xmlFreeDoc(doc);
         xmlFreeParserCtxt(ctxt);
+        *ret = doc;
         return 0;
 }
 
-static char *top_level_text(const char *xml, const char *element) {
-        xmlDocPtr doc = xmlReadMemory(xml, (int) strlen(xml), "caller.xml", NULL,
-                                      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-        xmlNodePtr root, n;
-        char *name = NULL;
+int xml_check_wellformed(const char *xml, const char *what, sd_bus_error *error) {
+        xmlDocPtr doc = NULL;
+        int r = parse(xml, what, error, &doc);
 
-        if (!doc)
-                return NULL;
-        root = xmlDocGetRootElement(doc);
-        for (n = root ? root->children : NULL; n; n = n->next) {
+        xmlFreeDoc(doc);
+        return r;
+}
+
+static char *top_level_text(xmlDocPtr doc, const char *element) {
+        xmlNodePtr root = xmlDocGetRootElement(doc);
+
+        for (xmlNodePtr n = root ? root->children : NULL; n; n = n->next)
                 if (n->type == XML_ELEMENT_NODE && xmlStrEqual(n->name, BAD_CAST element)) {
                         xmlChar *c = xmlNodeGetContent(n);
-                        if (c) {
-                                name = strdup((const char *) c);
-                                xmlFree(c);
-                        }
-                        break;
+                        char *s = c ? strdup((const char *) c) : NULL;
+                        xmlFree(c);
+                        return s;
                 }
-        }
+        return NULL;
+}
+
+int xml_check_domain(const char *xml, const char *what, sd_bus_error *error, char **name, char **uuid) {
+        xmlDocPtr doc = NULL;
+        int r = parse(xml, what, error, &doc);
+
+        if (r < 0)
+                return r;
+        *name = top_level_text(doc, "name");
+        *uuid = top_level_text(doc, "uuid");
         xmlFreeDoc(doc);
-        return name;
-}
-
-char *xml_domain_name(const char *xml) {
-        return top_level_text(xml, "name");
-}
-
-char *xml_domain_uuid(const char *xml) {
-        return top_level_text(xml, "uuid");
+        return 0;
 }

@@ -9,10 +9,11 @@
 int xml_check_wellformed(const char *xml, const char *what, sd_bus_error *error);
 
 /* Longest XML document accepted from a caller. */
-#define XML_MAX_LEN (16u * 1024u * 1024u)
+/* Longer documents could not cross libvirt's RPC anyway (4 MiB strings),
+ * and the check runs on the loop thread. */
+#define XML_MAX_LEN (4u * 1024u * 1024u)
 
-/* The text of the top-level <name> element of a domain document, or NULL.
- * Used for polkit details before libvirt has seen the document. */
-char *xml_domain_name(const char *xml);
-/* The same for the top-level <uuid> element. */
-char *xml_domain_uuid(const char *xml);
+/* The same for a domain document, in one parse: also returns the text of
+ * its top-level <name> and <uuid> (NULL when absent), which polkit's
+ * details need before libvirt has seen the document. */
+int xml_check_domain(const char *xml, const char *what, sd_bus_error *error, char **name, char **uuid);
