@@ -85,6 +85,7 @@ struct Job {
         sd_event_source *deadline;
         bool started;
         bool holds_domain;      /* it holds its domain's one-change-at-a-time turn */
+        uint64_t turn_serial;   /* of the entry whose turn it holds */
         uint64_t events_at_start; /* Connection.events when the call was accepted */
         bool any_state;         /* runs even while the connection is down */
         bool list_all;          /* the reply lists domains: learn what the caller may see first */

@@ -93,6 +93,7 @@ DomainEntry *conn_domain_upsert(Connection *c, const DomainInfo *info, virDomain
         e = xmalloc0(sizeof(*e));
         domain_info_copy(&e->node.info, info);
         e->conn = c;
+        e->serial = ++c->entries;
         e->dom = dom;
         e->path = path_for_uuid(c->dom_prefix, info->uuid);
         /* Findable first, announced second. */
@@ -717,7 +718,8 @@ static void release_domain(Job *j) {
                 return;
         j->holds_domain = false;
         e = conn_domain_get(j->conn, j->uuid);
-        if (!e || !e->busy)
+        /* Not a later domain with the same UUID: its turn is its own. */
+        if (!e || !e->busy || e->serial != j->turn_serial)
                 return;
         if (e->queue_head) {
                 Job *next = e->queue_head;
@@ -727,6 +729,7 @@ static void release_domain(Job *j) {
                 next->next = NULL;
                 next->started = true;
                 next->holds_domain = true;
+                next->turn_serial = e->serial;
                 pool_submit(j->conn->manager->pool, next);
         } else
                 e->busy = false;
@@ -826,6 +829,7 @@ static void job_submit(Job *j) {
                 }
                 e->busy = true;
                 j->holds_domain = true;
+                j->turn_serial = e->serial;
         }
         j->started = true;
         if (!j->run) {

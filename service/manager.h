@@ -43,6 +43,7 @@ typedef struct DomainEntry {
         bool busy;
         bool announced;         /* InterfacesAdded has been sent */
         uint64_t last_event;    /* Connection.events when an event last changed it */
+        uint64_t serial;        /* tells this entry from a later one with the same UUID */
 } DomainEntry;
 
 struct Connection {
@@ -70,6 +71,7 @@ struct Connection {
         DomainTable *domains;
         struct StrMap *unseen;  /* UUID -> events of a domain being read */
         uint64_t events;        /* lifecycle events applied so far */
+        uint64_t entries;       /* entries created so far */
         /* The last domains that went away, and when (in events): a worker's
          * older view must not bring them back. */
         struct {
