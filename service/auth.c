@@ -494,10 +494,6 @@ bool auth_list_may_see(sd_bus_message *m, DomainEntry *e) {
         return e && visibility(m, e) == VERDICT_YES;
 }
 
-int auth_check_read(sd_bus_message *m, sd_bus_error *error) {
-        return 0;
-}
-
 /* ---- cache invalidation ------------------------------------------------ */
 
 static void clear_verdicts(const char *key, void *value, void *ud) {

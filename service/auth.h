@@ -19,8 +19,6 @@ Auth *auth_free(Auth *a);
  * negative errno. */
 int auth_check(Auth *a, Job *j);
 
-/* Property reads (getattr) are answered without a polkit round trip. */
-int auth_check_read(sd_bus_message *m, sd_bus_error *error);
 
 typedef struct DomainEntry DomainEntry;
 

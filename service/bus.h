@@ -92,9 +92,6 @@ int bus_manager_register(sd_bus *bus, Manager *m);
  * as libvirt-dbus does. Returns 0 for interfaces it leaves to sd-bus. */
 int bus_property_read(sd_bus_message *m, Connection *c, DomainEntry *e, sd_bus_error *error);
 
-/* Parses the flags argument and checks they fit libvirt's unsigned int. */
-#define FLAGS_ARG "u"
-
 /* Object lookup for the fallback vtables (bus-domain.c, bus-snapshot.c). */
 int domain_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata,
                        void **found, sd_bus_error *error);

@@ -23,7 +23,6 @@ struct Pool {
 
         pthread_t *threads;
         unsigned nthreads;
-        unsigned inflight;              /* loop thread only */
 };
 
 Job *job_new(Connection *c, sd_bus_message *m, JobClass klass, job_run_t run, job_reply_t reply) {
@@ -121,6 +120,20 @@ static Job *pop(Job **head, Job **tail) {
         return j;
 }
 
+static void post_done(Pool *p, Job *j) {
+        bool wake;
+
+        pthread_mutex_lock(&p->lock);
+        wake = !p->done_head;
+        push(&p->done_head, &p->done_tail, j);
+        pthread_mutex_unlock(&p->lock);
+        if (wake) {
+                uint64_t one = 1;
+                if (write(p->done_fd, &one, sizeof(one)) < 0)
+                        log_error("Failed to wake the loop: %m");
+        }
+}
+
 static void *worker_main(void *arg) {
         Pool *p = arg;
         sigset_t all;
@@ -161,13 +174,9 @@ static void *worker_main(void *arg) {
                         p->change_running--;
                         pthread_cond_signal(&p->cond);
                 }
-                bool wake = !p->done_head;
-                push(&p->done_head, &p->done_tail, j);
-                if (wake) {
-                        uint64_t one = 1;
-                        if (write(p->done_fd, &one, sizeof(one)) < 0)
-                                log_error("Failed to wake the loop: %m");
-                }
+                pthread_mutex_unlock(&p->lock);
+                post_done(p, j);
+                pthread_mutex_lock(&p->lock);
         }
         pthread_mutex_unlock(&p->lock);
         return NULL;
@@ -189,7 +198,6 @@ static int on_done(sd_event_source *s, int fd, uint32_t revents, void *userdata)
                 Job *j = list;
                 list = j->next;
                 j->next = NULL;
-                p->inflight--;
                 p->done(j, p->ud);
         }
         return 0;
@@ -224,7 +232,6 @@ fail:
 }
 
 void pool_submit(Pool *p, Job *j) {
-        p->inflight++;
         pthread_mutex_lock(&p->lock);
         if (j->klass == JOB_CHANGE)
                 push(&p->change_head, &p->change_tail, j);
@@ -239,19 +246,6 @@ typedef struct Dedicated {
         Job *job;
 } Dedicated;
 
-static void post_done(Pool *p, Job *j) {
-        bool wake;
-
-        pthread_mutex_lock(&p->lock);
-        wake = !p->done_head;
-        push(&p->done_head, &p->done_tail, j);
-        pthread_mutex_unlock(&p->lock);
-        if (wake) {
-                uint64_t one = 1;
-                if (write(p->done_fd, &one, sizeof(one)) < 0)
-                        log_error("Failed to wake the loop: %m");
-        }
-}
 
 static void *dedicated_main(void *arg) {
         Dedicated *d = arg;
@@ -274,20 +268,14 @@ void pool_run_dedicated(Pool *p, Job *j) {
 
         d->pool = p;
         d->job = j;
-        p->inflight++;
         pthread_attr_init(&attr);
         pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
         if (pthread_create(&t, &attr, dedicated_main, d) != 0) {
                 log_error("Failed to start a thread; running the job on the pool");
                 free(d);
-                p->inflight--;
                 pool_submit(p, j);
         }
         pthread_attr_destroy(&attr);
-}
-
-unsigned pool_inflight(Pool *p) {
-        return p->inflight;
 }
 
 void pool_free(Pool *p) {

@@ -118,4 +118,3 @@ void pool_submit(Pool *p, Job *j);
  * connection) and hands it back through the same done queue. */
 void pool_run_dedicated(Pool *p, Job *j);
 void pool_free(Pool *p);
-unsigned pool_inflight(Pool *p);

@@ -148,13 +148,6 @@ int manager_add_connection(Manager *m, const char *name, const char *uri) {
         return bus_connection_register(m->bus, c);
 }
 
-Connection *manager_find_connection(Manager *m, const char *path) {
-        for (size_t i = 0; i < m->nconns; i++)
-                if (streq(m->conns[i]->path, path))
-                        return m->conns[i];
-        return NULL;
-}
-
 typedef struct ConnectResult {
         virConnectPtr vc;
         int *ids;               /* event registrations */

@@ -98,7 +98,6 @@ int manager_add_connection(Manager *m, const char *name, const char *uri);
 /* Starts every connection in the background. */
 void manager_start(Manager *m);
 
-Connection *manager_find_connection(Manager *m, const char *path);
 
 DomainEntry *conn_domain_get(Connection *c, const char *uuid);
 DomainEntry *conn_domain_by_path(Connection *c, const char *path);

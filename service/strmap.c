@@ -123,10 +123,6 @@ void strmap_steal(StrMap *m, const char *key) {
         m->free_value = f;
 }
 
-size_t strmap_size(StrMap *m) {
-        return m->size;
-}
-
 void strmap_foreach(StrMap *m, void (*fn)(const char *key, void *value, void *ud), void *ud) {
         for (size_t i = 0; i < m->nbuckets; i++)
                 for (Entry *e = m->buckets[i]; e; e = e->next)

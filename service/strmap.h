@@ -15,6 +15,5 @@ void strmap_remove(StrMap *m, const char *key);
 /* Removes the entry without freeing its value. */
 void strmap_steal(StrMap *m, const char *key);
 void strmap_clear(StrMap *m);
-size_t strmap_size(StrMap *m);
 /* Calls @fn for every value; @fn must not modify the map. */
 void strmap_foreach(StrMap *m, void (*fn)(const char *key, void *value, void *ud), void *ud);
