@@ -55,8 +55,8 @@ child_setup_bus(gpointer data)
     prctl(PR_SET_PDEATHSIG, SIGTERM);
 }
 
-static void
-remove_tree(const char *path)
+void
+vb_remove_tree(const char *path)
 {
     GDir *dir = g_dir_open(path, 0, NULL);
     if (dir) {
@@ -64,7 +64,7 @@ remove_tree(const char *path)
         while ((name = g_dir_read_name(dir))) {
             g_autofree gchar *child = g_build_filename(path, name, NULL);
             if (g_file_test(child, G_FILE_TEST_IS_DIR) && !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
-                remove_tree(child);
+                vb_remove_tree(child);
             else
                 unlink(child);
         }
@@ -204,7 +204,7 @@ bus_stop(void)
         kill_and_reap(bus.pid, SIGTERM, 5 * G_USEC_PER_SEC);
     bus.pid = 0;
     if (bus.dir)
-        remove_tree(bus.dir);
+        vb_remove_tree(bus.dir);
     g_clear_pointer(&bus.dir, g_free);
     g_clear_pointer(&bus.address, g_free);
 }
@@ -496,7 +496,7 @@ vb_fixture_teardown(VbFixture *f, gconstpointer data)
         ;
     g_clear_pointer(&f->signals, g_ptr_array_unref);
     if (f->tmpdir)
-        remove_tree(f->tmpdir);
+        vb_remove_tree(f->tmpdir);
     g_clear_pointer(&f->tmpdir, g_free);
 }
 

@@ -90,6 +90,8 @@ void vb_init(int *argc, char ***argv);
 int vb_run(void);
 
 gboolean vb_reference_mode(void);
+/* Removes a directory and everything below it (symbolic links not followed). */
+void vb_remove_tree(const char *path);
 gboolean vb_have_delay_seam(void);
 const char *vb_bus_address(void);
 

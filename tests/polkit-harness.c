@@ -215,24 +215,6 @@ create_users(void)
     run_command(admin, TRUE);
 }
 
-static void
-remove_tree(const char *path)
-{
-    GDir *dir = g_dir_open(path, 0, NULL);
-    if (dir) {
-        const char *name;
-        while ((name = g_dir_read_name(dir))) {
-            g_autofree gchar *child = g_build_filename(path, name, NULL);
-            if (g_file_test(child, G_FILE_TEST_IS_DIR) && !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
-                remove_tree(child);
-            else
-                unlink(child);
-        }
-        g_dir_close(dir);
-    }
-    rmdir(path);
-}
-
 static gchar *
 make_shared_dir(const char *template, mode_t mode)
 {
@@ -335,7 +317,7 @@ vbp_cleanup(void)
         return;
     remove_users();
     if (g_getenv(ENV_STATE_DIR))
-        remove_tree(g_getenv(ENV_STATE_DIR));
+        vb_remove_tree(g_getenv(ENV_STATE_DIR));
 }
 
 /* ---- polkitd ---------------------------------------------------------------- */
@@ -476,7 +458,7 @@ polkit_free(VbpPolkit *p)
     g_clear_object(&p->conn);
     while (g_main_context_iteration(NULL, FALSE))
         ;
-    remove_tree(p->root);
+    vb_remove_tree(p->root);
     unlink(p->rootfile);
     g_free(p->rootfile);
     g_free(p->root);
@@ -718,7 +700,7 @@ clean_after_failed_case(void)
     if (g_file_get_contents(rootfile, &root, NULL, NULL)) {
         unlink(rootfile);
         if (g_str_has_prefix(root, g_get_tmp_dir()) && strstr(root, "virtbus-polkitd-"))
-            remove_tree(root);
+            vb_remove_tree(root);
     }
 }
 
