@@ -32,12 +32,22 @@ typedef struct Waiter {
         int role;
 } Waiter;
 
+/* polkit's own "keep" grants (auth_admin_keep) expire after a few minutes
+ * without a Changed signal, so a remembered verdict is trusted only this
+ * long; lists still need one round of questions per minute at most. */
+#define VERDICT_TTL_USEC (60 * 1000 * 1000ULL)
+
+typedef struct Verdict {
+        int value;
+        uint64_t at;
+} Verdict;
+
 typedef struct Caller {
         Auth *auth;
         char *name;
         uid_t uid;
         int uid_state;          /* 0 unknown, 1 asking, 2 known, -1 failed */
-        StrMap *verdicts;       /* key -> VERDICT_* */
+        StrMap *verdicts;       /* key -> Verdict */
         Job *waiting;           /* jobs waiting for the uid */
         sd_bus_slot *uid_slot;
         bool gone;              /* left the bus while its uid was looked up */
@@ -112,7 +122,7 @@ static Caller *caller_get(Auth *a, const char *name) {
                 c = xmalloc0(sizeof(*c));
                 c->auth = a;
                 c->name = xstrdup(name);
-                c->verdicts = strmap_new(NULL);
+                c->verdicts = strmap_new(free);
                 strmap_put(a->callers, name, c);
         }
         return c;
@@ -139,7 +149,17 @@ static const char *verb_of(Job *j) {
 }
 
 static int verdict(Caller *c, const char *key) {
-        return (int) (intptr_t) strmap_get(c->verdicts, key);
+        Verdict *v = strmap_get(c->verdicts, key);
+        uint64_t now = 0;
+
+        if (!v)
+                return 0;
+        sd_event_now(c->auth->manager->loop, CLOCK_MONOTONIC, &now);
+        if (now - v->at > VERDICT_TTL_USEC) {
+                strmap_remove(c->verdicts, key);
+                return 0;
+        }
+        return v->value;
 }
 
 static const char *driver_of(Job *j) {
@@ -178,8 +198,12 @@ static void on_check_done(Check *k, int result, bool challenge, bool failed) {
         Auth *a = k->auth;
         Caller *c = strmap_get(a->callers, k->caller);
 
-        if (c && !failed && !challenge)
-                strmap_put(c->verdicts, k->key, (void *) (intptr_t) result);
+        if (c && !failed && !challenge) {
+                Verdict *v = xmalloc0(sizeof(*v));
+                v->value = result;
+                sd_event_now(a->manager->loop, CLOCK_MONOTONIC, &v->at);
+                strmap_put(c->verdicts, k->key, v);
+        }
         for (Waiter *w = k->waiters; w; w = w->next) {
                 Job *j = w->job;
                 if (w->role == ROLE_VISIBILITY && (result != VERDICT_YES || failed))
