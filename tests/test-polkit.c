@@ -1004,6 +1004,45 @@ test_slow_polkit(VbpFixture *f)
 
 /* ---- root --------------------------------------------------------------------------------- */
 
+/* A host with more domains than the bus lets one connection wait for
+ * replies (128): a new unprivileged caller's list needs a verdict for every
+ * domain, and must still be complete, for every caller, at once. */
+static void
+test_many_domains(VbpFixture *f)
+{
+    enum { N = 300 };
+
+    /* One hidden domain in every ten, to check the answers are per domain. */
+    vbp_polkit_set_rule(f->polkit, "40-hide.rules",
+                        "polkit.addRule(function(action, subject) {\n"
+                        "    var name = action.lookup(\"domain_name\") || \"\";\n"
+                        "    if (action.id == \"" ACTION_PREFIX "domain.getattr\" &&\n"
+                        "        name.indexOf(\"hidden-\") == 0)\n"
+                        "        return polkit.Result.NO;\n"
+                        "});\n");
+    for (int i = 0; i < N; i++) {
+        g_autofree gchar *name = g_strdup_printf("%s-%03d", i % 10 == 0 ? "hidden" : "many", i);
+        g_autofree gchar *path = vb_define_domain(&f->vb, name);
+    }
+    for (int round = 0; round < 2; round++) {
+        g_autoptr(VbpCaller) nobody = vbp_caller_new(VBP_USER_NOBODY);
+        g_autoptr(GVariant) list = vbp_call_ok(nobody, VB_TEST_PATH, VB_IFACE_CONNECT, "ListDomains",
+                                               g_variant_new("(u)", 0));
+        g_autoptr(GVariant) paths = g_variant_get_child_value(list, 0);
+        /* N defined, a tenth hidden, plus the driver's own "test". */
+        g_assert_cmpuint(g_variant_n_children(paths), ==, N - N / 10 + 1);
+        g_autoptr(GVariant) objects = vbp_call_ok(nobody, ROOT_PATH, IFACE_OBJECT_MANAGER, "GetManagedObjects",
+                                                  NULL);
+        g_autoptr(GVariant) map = g_variant_get_child_value(objects, 0);
+        /* The same domains and the connection object. */
+        g_assert_cmpuint(g_variant_n_children(map), ==, N - N / 10 + 1 + 1);
+        g_autoptr(VbpReply) hidden = vbp_call_err(nobody, VB_TEST_PATH, VB_IFACE_CONNECT, "DomainLookupByName",
+                                                  g_variant_new("(s)", "hidden-010"), VB_ERR_NO_DOMAIN);
+        g_autoptr(GVariant) shown = vbp_call_ok(nobody, VB_TEST_PATH, VB_IFACE_CONNECT, "DomainLookupByName",
+                                                g_variant_new("(s)", "many-011"));
+    }
+}
+
 static void
 test_root_needs_no_polkit(VbpFixture *f)
 {
@@ -1310,6 +1349,7 @@ main(int argc, char **argv)
     vbp_add("/polkit/table-actions-exact", test_table_actions_exact);
     vbp_add("/polkit/check-details", test_check_details);
     vbp_add("/polkit/verb-rule", test_verb_rule);
+    vbp_add("/polkit/many-domains", test_many_domains);
 
     int ret = vb_run();
     vbp_cleanup();
