@@ -758,6 +758,65 @@ test_missing_domain(VbFixture *f, gconstpointer data)
     vb_assert_unknown_object(e3);
 }
 
+/* Lookups answered around a change must not bring back the state from
+ * before it: pipelined DomainLookupByName calls race with Suspend and
+ * Resume, and afterwards the served state equals libvirt's. */
+static void
+on_lookup_done(GObject *source, GAsyncResult *res, gpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GVariant) reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
+
+    g_assert_no_error(error);
+    (*(guint *)data)--;
+}
+
+static void
+test_lookups_during_changes(VbFixture *f, gconstpointer data)
+{
+    g_autofree gchar *path = vb_define_and_start(f, "vb-race");
+    guint pending = 0;
+
+    for (int round = 0; round < 6; round++) {
+        const char *change = round % 2 == 0 ? "Suspend" : "Resume";
+
+        for (int i = 0; i < 40; i++) {
+            pending++;
+            g_dbus_connection_call(f->bus, VB_BUS_NAME, VB_TEST_PATH, VB_IFACE_CONNECT, "DomainLookupByName",
+                                   g_variant_new("(s)", "vb-race"), G_VARIANT_TYPE("(o)"),
+                                   G_DBUS_CALL_FLAGS_NONE, VB_CALL_TIMEOUT_MS, NULL, on_lookup_done, &pending);
+            if (i == 20) {
+                pending++;
+                g_dbus_connection_call(f->bus, VB_BUS_NAME, path, VB_IFACE_DOMAIN, change, NULL,
+                                       G_VARIANT_TYPE("()"), G_DBUS_CALL_FLAGS_NONE, VB_CALL_TIMEOUT_MS,
+                                       NULL, on_lookup_done, &pending);
+            }
+        }
+        while (pending > 0)
+            g_main_context_iteration(NULL, TRUE);
+
+        gint expected = round % 2 == 0 ? VIR_DOMAIN_PAUSED : VIR_DOMAIN_RUNNING;
+        vb_assert_state(f, path, expected);
+        if (!vb_reference_mode()) {
+            g_autoptr(GVariant) state = vb_get_property(f, path, VB_IFACE_DOMAIN, "State");
+            g_assert_cmpint(g_variant_get_int32(state), ==, expected);
+        }
+        /* libvirt's own view, through a call the table does not answer. */
+        g_autoptr(GVariant) stats = vb_call_ok(f, path, VB_IFACE_DOMAIN, "GetStats",
+                                               g_variant_new("(uu)", 1 /* VIR_DOMAIN_STATS_STATE */, 0),
+                                               "(a{sv})");
+        g_autoptr(GVariant) dict = g_variant_get_child_value(stats, 0);
+        g_autoptr(GVariant) st = g_variant_lookup_value(dict, "state.state", NULL);
+        g_assert_nonnull(st);
+        while (g_variant_is_of_type(st, G_VARIANT_TYPE_VARIANT)) {
+            GVariant *inner = g_variant_get_variant(st);
+            g_variant_unref(st);
+            st = inner;
+        }
+        g_assert_cmpint(g_variant_get_int32(st), ==, expected);
+    }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -798,6 +857,7 @@ main(int argc, char **argv)
     vb_add("/domain/devices", test_devices);
     vb_add("/domain/inject-nmi-send-key", test_inject_nmi_send_key);
     vb_add("/domain/missing", test_missing_domain);
+    vb_add("/domain/lookups-during-changes", test_lookups_during_changes);
 
     return vb_run();
 }
