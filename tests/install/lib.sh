@@ -82,3 +82,19 @@ ensure_service_user() {
                 usermod --append --groups libvirt "$SERVICE_USER" || fail "usermod failed"
         fi
 }
+
+# Starts dbus-daemon with $WORK/bus.conf, waits for its address and exports
+# it as DBUS_SYSTEM_BUS_ADDRESS; cleanup() stops it.
+start_private_bus() {
+        dbus-daemon --config-file="$WORK/bus.conf" --nofork --nopidfile \
+                --print-address=1 >"$WORK/bus.address" 2>"$WORK/bus.log" &
+        CLEANUP_PIDS="$!"
+        i=0
+        until [ -s "$WORK/bus.address" ]; do
+                i=$((i + 1))
+                [ $i -le 100 ] || { cat "$WORK/bus.log" >&2; fail "private bus did not start"; }
+                sleep 0.1
+        done
+        DBUS_SYSTEM_BUS_ADDRESS=$(head -n1 "$WORK/bus.address")
+        export DBUS_SYSTEM_BUS_ADDRESS
+}

@@ -60,17 +60,7 @@ cat >"$WORK/bus.conf" <<CONF
 </busconfig>
 CONF
 
-dbus-daemon --config-file="$WORK/bus.conf" --nofork --nopidfile \
-        --print-address=1 >"$WORK/bus.address" 2>"$WORK/bus.log" &
-CLEANUP_PIDS="$!"
-i=0
-until [ -s "$WORK/bus.address" ]; do
-        i=$((i + 1))
-        [ $i -le 100 ] || { cat "$WORK/bus.log" >&2; fail "private bus did not start"; }
-        sleep 0.1
-done
-DBUS_SYSTEM_BUS_ADDRESS=$(head -n1 "$WORK/bus.address")
-export DBUS_SYSTEM_BUS_ADDRESS
+start_private_bus
 echo "private system bus at $DBUS_SYSTEM_BUS_ADDRESS"
 
 as_user() {
