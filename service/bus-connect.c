@@ -157,11 +157,36 @@ static void run_lookup_uuid(Job *j) {
         finish_found(j, virDomainLookupByUUIDString(j->vconn, j->s[0]));
 }
 
+/* The domain table knows every domain's name, UUID and id: a lookup of a
+ * known domain needs no libvirt round trip. Only misses go to libvirt, for
+ * its own error. */
+static DomainEntry *table_lookup(Connection *c, char type, int32_t id, const char *s) {
+        size_t b = 0;
+
+        if (type == 'u')
+                return conn_domain_get(c, s);
+        for (DomainNode *n = domain_table_next(c->domains, &b, NULL); n; n = domain_table_next(c->domains, &b, n))
+                if (type == 'i' ? n->info.active && n->info.id == (uint32_t) id : streq_ptr(n->info.name, s))
+                        return (DomainEntry *) n;
+        return NULL;
+}
+
+static int reply_lookup_from_table(Job *j, sd_bus_message *reply) {
+        /* Looked up again: the table may have moved while polkit answered. */
+        DomainEntry *e = table_lookup(j->conn, (char) j->u[1], j->i[0], j->s[0]);
+
+        if (!e)
+                return -ENOENT;
+        memcpy(j->uuid, e->node.info.uuid, sizeof(j->uuid));
+        return reply_found_path(j, reply);
+}
+
 static int lookup(sd_bus_message *m, Connection *c, sd_bus_error *error, job_run_t run, char type) {
         Job *j = connect_job(m, c, JOB_QUERY, "connect", "search-domains", run, reply_found_path);
         int r;
 
         if (type == 'i') {
+                /* Ids of running domains start at 1; 0 means none. */
                 r = sd_bus_message_read(m, "i", &j->i[0]);
                 j->not_found = xasprintf("Domain not found: no domain with matching id %d", j->i[0]);
         } else {
@@ -172,15 +197,16 @@ static int lookup(sd_bus_message *m, Connection *c, sd_bus_error *error, job_run
                         j->not_found = xasprintf("Domain not found: no domain with matching %s '%s'",
                                                  run == run_lookup_name ? "name" : "uuid", s);
         }
-        if (r < 0) {
-                job_free(j);
-                return r;
-        }
-        j->apply = apply_domain_found;
+        if (r >= 0 && table_lookup(c, type, j->i[0], j->s[0])) {
+                j->run = NULL;
+                j->reply = reply_lookup_from_table;
+                j->u[1] = (uint32_t) type;
+        } else
+                j->apply = apply_domain_found;
         /* Learn what the caller may see first, so the reply can say "no
          * such domain" for one it may not. */
         j->list_all = true;
-        return job_start(j, error);
+        return job_start_parsed(j, r, error);
 }
 
 static int method_lookup_by_id(sd_bus_message *m, void *userdata, sd_bus_error *error) {
@@ -192,7 +218,7 @@ static int method_lookup_by_name(sd_bus_message *m, void *userdata, sd_bus_error
 }
 
 static int method_lookup_by_uuid(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        return lookup(m, userdata, error, run_lookup_uuid, 's');
+        return lookup(m, userdata, error, run_lookup_uuid, 'u');
 }
 
 static void run_define(Job *j) {
@@ -255,11 +281,7 @@ static int method_create_xml(sd_bus_message *m, void *userdata, sd_bus_error *er
         if (!j)
                 return r;
         r = sd_bus_message_read(m, "u", &j->u[0]);
-        if (r < 0) {
-                job_free(j);
-                return r;
-        }
-        return job_start(j, error);
+        return job_start_parsed(j, r, error);
 }
 
 static int method_create_xml_with_files(sd_bus_message *m, void *userdata, sd_bus_error *error) {
@@ -271,11 +293,7 @@ static int method_create_xml_with_files(sd_bus_message *m, void *userdata, sd_bu
         r = read_fds(m, j);
         if (r >= 0)
                 r = sd_bus_message_read(m, "u", &j->u[0]);
-        if (r < 0) {
-                job_free(j);
-                return r;
-        }
-        return job_start(j, error);
+        return job_start_parsed(j, r, error);
 }
 
 static void run_restore(Job *j) {
@@ -586,11 +604,7 @@ static void run_node_cpu_stats(Job *j) {
 static int int_and_flags(sd_bus_message *m, Job *j, sd_bus_error *error) {
         int r = sd_bus_message_read(m, "iu", &j->i[0], &j->u[0]);
 
-        if (r < 0) {
-                job_free(j);
-                return r;
-        }
-        return job_start(j, error);
+        return job_start_parsed(j, r, error);
 }
 
 static int method_node_memory_stats(sd_bus_message *m, void *userdata, sd_bus_error *error) {

@@ -252,11 +252,7 @@ static int method_create_with_files(sd_bus_message *m, void *userdata, sd_bus_er
                 r = sd_bus_message_exit_container(m);
         if (r >= 0)
                 r = sd_bus_message_read(m, "u", &j->u[0]);
-        if (r < 0) {
-                job_free(j);
-                return r;
-        }
-        return job_start(j, error);
+        return job_start_parsed(j, r, error);
 }
 
 static void run_save(Job *j) {
@@ -431,11 +427,7 @@ static int method_get_stats(sd_bus_message *m, void *userdata, sd_bus_error *err
         Job *j = domain_job_new(m, userdata, JOB_QUERY, "read", run_get_stats, reply_params);
         int r = sd_bus_message_read(m, "uu", &j->u[0], &j->u[1]);
 
-        if (r < 0) {
-                job_free(j);
-                return r;
-        }
-        return job_start(j, error);
+        return job_start_parsed(j, r, error);
 }
 
 static void run_get_job_info(Job *j) {
@@ -637,11 +629,7 @@ static int method_set_vcpus(sd_bus_message *m, void *userdata, sd_bus_error *err
         Job *j = domain_job_new(m, userdata, JOB_CHANGE, "write", run_set_vcpus, NULL);
         int r = sd_bus_message_read(m, "uu", &j->u[0], &j->u[1]);
 
-        if (r < 0) {
-                job_free(j);
-                return r;
-        }
-        return job_start(j, error);
+        return job_start_parsed(j, r, error);
 }
 
 typedef struct PinInfo {
@@ -743,11 +731,7 @@ static int method_set_memory(sd_bus_message *m, void *userdata, sd_bus_error *er
         Job *j = domain_job_new(m, userdata, JOB_CHANGE, "write", run_set_memory, NULL);
         int r = sd_bus_message_read(m, "tu", &j->t[0], &j->u[0]);
 
-        if (r < 0) {
-                job_free(j);
-                return r;
-        }
-        return job_start(j, error);
+        return job_start_parsed(j, r, error);
 }
 
 /* AttachDevice, DetachDevice and UpdateDevice: (xml, flags). */

@@ -280,14 +280,16 @@ void job_take_params(Job *j, virTypedParameterPtr params, int n) {
         virTypedParamsFree(params, n);
 }
 
-int flags_only_job(sd_bus_message *m, Job *j, sd_bus_error *error) {
-        int r = sd_bus_message_read(m, "u", &j->u[0]);
-
+int job_start_parsed(Job *j, int r, sd_bus_error *error) {
         if (r < 0) {
                 job_free(j);
                 return r;
         }
         return job_start(j, error);
+}
+
+int flags_only_job(sd_bus_message *m, Job *j, sd_bus_error *error) {
+        return job_start_parsed(j, sd_bus_message_read(m, "u", &j->u[0]), error);
 }
 
 int reply_params(Job *j, sd_bus_message *reply) {

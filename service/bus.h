@@ -53,6 +53,10 @@ Job *domain_job_new(sd_bus_message *m, DomainEntry *e, JobClass klass, const cha
 void job_take_params(Job *j, virTypedParameterPtr params, int n);
 void job_own_params(Job *j, virTypedParameterPtr copy, int n);
 
+/* Starts @j when parsing its arguments went well (@r >= 0), else frees it
+ * and returns @r: the last step of every handler. */
+int job_start_parsed(Job *j, int r, sd_bus_error *error);
+
 /* Reads the trailing flags argument and starts the job (frees it on error). */
 int flags_only_job(sd_bus_message *m, Job *j, sd_bus_error *error);
 
