@@ -83,9 +83,42 @@ ensure_service_user() {
         fi
 }
 
-# Starts dbus-daemon with $WORK/bus.conf, waits for its address and exports
-# it as DBUS_SYSTEM_BUS_ADDRESS; cleanup() stops it.
+# Starts a private system bus with the system bus's default policy plus the
+# configuration lines in $1 (the policy files under test), waits for its
+# address and exports it as DBUS_SYSTEM_BUS_ADDRESS; cleanup() stops it.
 start_private_bus() {
+        mkdir -p "$WORK/bus"
+        chmod 755 "$WORK/bus"
+        cat >"$WORK/bus.conf" <<CONF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path=$WORK/bus/system_bus_socket</listen>
+  <auth>EXTERNAL</auth>
+  <!-- The default policy of the system bus. -->
+  <policy context="default">
+    <allow user="*"/>
+    <deny own="*"/>
+    <deny send_type="method_call"/>
+    <allow send_type="signal"/>
+    <allow send_requested_reply="true" send_type="method_return"/>
+    <allow send_requested_reply="true" send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow receive_type="signal"/>
+    <allow send_destination="org.freedesktop.DBus"
+           send_interface="org.freedesktop.DBus"/>
+    <allow send_destination="org.freedesktop.DBus"
+           send_interface="org.freedesktop.DBus.Introspectable"/>
+    <deny send_destination="org.freedesktop.DBus"
+          send_interface="org.freedesktop.DBus"
+          send_member="UpdateActivationEnvironment"/>
+  </policy>
+  $1
+</busconfig>
+CONF
         dbus-daemon --config-file="$WORK/bus.conf" --nofork --nopidfile \
                 --print-address=1 >"$WORK/bus.address" 2>"$WORK/bus.log" &
         CLEANUP_PIDS="$!"

@@ -27,40 +27,8 @@ id nobody >/dev/null 2>&1 || skip "no user nobody"
 cp "$BUSPROBE" "$WORK/busprobe"
 chmod 755 "$WORK/busprobe"
 
-mkdir "$WORK/bus"
-chmod 755 "$WORK/bus"
-cat >"$WORK/bus.conf" <<CONF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path=$WORK/bus/system_bus_socket</listen>
-  <auth>EXTERNAL</auth>
-  <!-- The default policy of the system bus. -->
-  <policy context="default">
-    <allow user="*"/>
-    <deny own="*"/>
-    <deny send_type="method_call"/>
-    <allow send_type="signal"/>
-    <allow send_requested_reply="true" send_type="method_return"/>
-    <allow send_requested_reply="true" send_type="error"/>
-    <allow receive_type="method_call"/>
-    <allow receive_type="method_return"/>
-    <allow receive_type="error"/>
-    <allow receive_type="signal"/>
-    <allow send_destination="org.freedesktop.DBus"
-           send_interface="org.freedesktop.DBus"/>
-    <allow send_destination="org.freedesktop.DBus"
-           send_interface="org.freedesktop.DBus.Introspectable"/>
-    <deny send_destination="org.freedesktop.DBus"
-          send_interface="org.freedesktop.DBus"
-          send_member="UpdateActivationEnvironment"/>
-  </policy>
-  <includedir>$policy_dir</includedir>
-</busconfig>
-CONF
 
-start_private_bus
+start_private_bus "<includedir>$policy_dir</includedir>"
 echo "private system bus at $DBUS_SYSTEM_BUS_ADDRESS"
 
 as_user() {

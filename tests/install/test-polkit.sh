@@ -48,32 +48,8 @@ libvirt_unix=/usr/share/polkit-1/actions/org.libvirt.unix.policy
 cp "$DEST$POLKIT_RULES_DIR/50-org.libvirt.dbus.rules" "$WORK/rules/"
 chmod -R a+rX "$WORK"
 
-cat >"$WORK/bus.conf" <<CONF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path=$WORK/bus/system_bus_socket</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/>
-    <deny own="*"/>
-    <deny send_type="method_call"/>
-    <allow send_type="signal"/>
-    <allow send_requested_reply="true" send_type="method_return"/>
-    <allow send_requested_reply="true" send_type="error"/>
-    <allow receive_type="method_call"/>
-    <allow receive_type="method_return"/>
-    <allow receive_type="error"/>
-    <allow receive_type="signal"/>
-    <allow send_destination="org.freedesktop.DBus"
-           send_interface="org.freedesktop.DBus"/>
-  </policy>
-  <include>$polkit_bus_conf</include>
-  <includedir>$DEST$DBUS_POLICY_DIR</includedir>
-</busconfig>
-CONF
-start_private_bus
+start_private_bus "<include>$polkit_bus_conf</include>
+  <includedir>$DEST$DBUS_POLICY_DIR</includedir>"
 
 POLKITD_PID=""
 start_polkitd() {
