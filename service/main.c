@@ -8,10 +8,13 @@
 #include <stdio.h>
 #include <systemd/sd-daemon.h>
 
-#include "bus.h"
+#include "adapters.h"
+#include "authority.h"
+#include "conn.h"
+#include "dispatch.h"
 #include "errors.h"
 #include "log.h"
-#include "manager.h"
+#include "methods.h"
 #include "util.h"
 
 #define EXIT_USAGE 2
@@ -48,6 +51,7 @@ typedef struct Options {
         unsigned threads;
         Driver *connects;
         size_t nconnects;
+        char **host_path_dirs;
 } Options;
 
 static void help(void) {
@@ -58,6 +62,8 @@ static void help(void) {
                "  --connect NAME=URI     Serve libvirt URI at /org/libvirt/NAME; repeatable,\n"
                "                         replaces the default connections\n"
                "  --threads N            Worker threads for libvirt calls (2-64, default 8)\n"
+               "  --host-path-dir DIR    Callers other than root may name host files below DIR\n"
+               "                         (save images, core dumps); repeatable, default none\n"
                "  --verbose              Log every call and event\n"
                "  --version              Print the version and exit\n"
                "  --help                 Print this help and exit\n");
@@ -79,6 +85,7 @@ static int parse_args(int argc, char **argv, Options *o) {
                 { "session", no_argument, NULL, 'S' },
                 { "connect", required_argument, NULL, 'c' },
                 { "threads", required_argument, NULL, 't' },
+                { "host-path-dir", required_argument, NULL, 'p' },
                 { "verbose", no_argument, NULL, 'v' },
                 { "version", no_argument, NULL, 'V' },
                 { "help", no_argument, NULL, 'h' },
@@ -123,6 +130,20 @@ static int parse_args(int argc, char **argv, Options *o) {
                                 return -EINVAL;
                         }
                         o->threads = (unsigned) n;
+                        break;
+                }
+                case 'p': {
+                        char *canon = realpath(optarg, NULL);
+                        size_t n = strv_length(o->host_path_dirs);
+                        if (!canon || optarg[0] != '/') {
+                                fprintf(stderr, "virtbusd: --host-path-dir wants an existing absolute directory: %s\n",
+                                        optarg);
+                                free(canon);
+                                return -EINVAL;
+                        }
+                        o->host_path_dirs = xrealloc(o->host_path_dirs, sizeof(char *) * (n + 2));
+                        o->host_path_dirs[n] = canon;
+                        o->host_path_dirs[n + 1] = NULL;
                         break;
                 }
                 case 'v':
@@ -179,6 +200,8 @@ int main(int argc, char **argv) {
         sd_event *loop = NULL;
         sd_bus *bus = NULL;
         Manager *m = NULL;
+        Authority *auth = NULL;
+        Dispatcher *d = NULL;
         const Driver *drivers;
         size_t ndrivers;
         bool system_bus;
@@ -196,12 +219,14 @@ int main(int argc, char **argv) {
         /* Start-up order:
          * 1. block the exit signals before any thread exists, so every
          *    thread inherits the mask and only the loop sees them;
-         * 2. initialize libvirt and libxml2 while single-threaded;
+         * 2. check the method table, initialize libvirt and libxml2 while
+         *    single-threaded;
          * 3. register libvirt's event implementation and start its thread
          *    (manager_new), before any connection is opened;
-         * 4. register every object, then start the connections in the
-         *    background, then ask for the bus name: a client finds the
-         *    objects without waiting for any libvirt connection. */
+         * 4. register every object (the bus adapters first, then the
+         *    dispatcher's observer, so replies follow their signals), then
+         *    start the connections in the background, then ask for the bus
+         *    name: a client finds the objects without waiting for libvirt. */
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
@@ -211,6 +236,8 @@ int main(int argc, char **argv) {
          * freed memory. */
         mallopt(M_ARENA_MAX, 2);
 
+        if (!table_validate())
+                return EXIT_FAILURE;
         if (virInitialize() < 0) {
                 log_error("Failed to initialize libvirt");
                 return EXIT_FAILURE;
@@ -239,19 +266,35 @@ int main(int argc, char **argv) {
         if (r < 0)
                 goto out;
 
-        m = manager_new(loop, bus, o.threads, system_bus);
+        m = manager_new(loop, o.threads);
         if (!m)
                 goto out;
-        r = bus_manager_register(bus, m);
-        if (r < 0)
+        for (size_t i = 0; i < ndrivers; i++)
+                manager_add_connection(m, drivers[i].name, drivers[i].uri);
+        auth = authority_new(loop, bus, system_bus,
+                             &(AuthorityLimits) {
+                                     /* The bus lets one connection wait for 128 replies. */
+                                     .max_sent = 32,
+                                     .max_sent_per_user = 8,
+                                     .max_interactive = 8,
+                                     .max_queued_per_user = 16384,
+                                     .cache_size = 65536,
+                                     .timeout_usec = 10 * 1000 * 1000ULL,
+                             });
+        d = dispatcher_new(loop, bus, m, auth,
+                           &(DispatchOptions) {
+                                   .authorize = system_bus,
+                                   .max_calls = 4096,
+                                   .max_calls_per_user = 1024,
+                                   .host_path_dirs = o.host_path_dirs,
+                           });
+        r = bus_register(bus, m, d);
+        if (r < 0) {
+                log_error("Failed to register the objects: %s", strerror(-r));
                 goto out;
-        for (size_t i = 0; i < ndrivers; i++) {
-                r = manager_add_connection(m, drivers[i].name, drivers[i].uri);
-                if (r < 0) {
-                        log_error("Failed to register %s: %s", drivers[i].name, strerror(-r));
-                        goto out;
-                }
         }
+        manager_observe(m);
+        dispatcher_observe(d);
         manager_start(m);
         r = sd_bus_request_name_async(bus, NULL, "org.libvirt", 0, on_name_acquired, NULL);
         if (r < 0) {
@@ -267,6 +310,8 @@ out:
         if (r < 0 && ret == EXIT_FAILURE)
                 log_error("Exiting: %s", strerror(-r));
         manager_free(m);
+        dispatcher_free(d);
+        authority_free(auth);
         sd_bus_flush_close_unref(bus);
         sd_event_unref(loop);
         for (size_t i = 0; i < o.nconnects; i++) {
@@ -274,5 +319,6 @@ out:
                 free((char *) o.connects[i].uri);
         }
         free(o.connects);
+        strv_free(o.host_path_dirs);
         return ret;
 }

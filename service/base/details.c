@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdio.h>
+
+#include "details.h"
+#include "util.h"
+
+void details_set(Details *d, const char *key, const char *value) {
+        if (!value)
+                return;
+        for (unsigned i = 0; i < d->n; i++)
+                if (streq(d->d[i].key, key)) {
+                        free(d->d[i].value);
+                        d->d[i].value = utf8_truncate(value, DETAIL_VALUE_MAX);
+                        return;
+                }
+        if (d->n >= DETAILS_MAX)
+                abort(); /* the tables never ask for more */
+        d->d[d->n].key = key;
+        d->d[d->n].value = utf8_truncate(value, DETAIL_VALUE_MAX);
+        d->n++;
+}
+
+const char *details_get(const Details *d, const char *key) {
+        for (unsigned i = 0; i < d->n; i++)
+                if (streq(d->d[i].key, key))
+                        return d->d[i].value;
+        return NULL;
+}
+
+void details_copy(Details *dst, const Details *src) {
+        details_clear(dst);
+        for (unsigned i = 0; i < src->n; i++)
+                details_set(dst, src->d[i].key, src->d[i].value);
+}
+
+void details_clear(Details *d) {
+        for (unsigned i = 0; i < d->n; i++)
+                free(d->d[i].value);
+        d->n = 0;
+}
+
+char *details_key(const Details *d) {
+        size_t len = 1;
+        char *k, *p;
+
+        for (unsigned i = 0; i < d->n; i++)
+                len += strlen(d->d[i].key) + strlen(d->d[i].value) + 2;
+        k = p = xmalloc0(len);
+        for (unsigned i = 0; i < d->n; i++)
+                p += sprintf(p, "%s=%s\x1f", d->d[i].key, d->d[i].value);
+        return k;
+}

@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <libvirt/libvirt.h>
+
+#include "domain.h"
+#include "kind.h"
+#include "util.h"
+
+/* ---- facts ------------------------------------------------------------- */
+
+static const FactDesc connect_facts[] = {
+        { "Connected", "b", 0 },
+        { "Encrypted", "b", 0 },
+        { "Hostname", "s", 0 },
+        { "LibVersion", "t", 0 },
+        { "Secure", "b", 0 },
+        { "Version", "t", 0 },
+};
+
+/* In the order libvirt-dbus lists them; model/domain.h names the indices. */
+static const FactDesc domain_facts[] = {
+        { "Active", "b", 0 },
+        { "Autostart", "b", 0 },
+        { "Id", "u", 0 },
+        { "Name", "s", 0 },
+        { "OSType", "s", 0 },
+        { "Persistent", "b", 0 },
+        { "SchedulerType", "(si)", 0 },
+        { "State", "i", 0 },
+        { "StateReason", "i", 0 },
+        { "Updated", "b", 0 },
+        { "UUID", "s", FACT_CONST },
+};
+
+static const FactDesc network_facts[] = {
+        { "Active", "b", 0 },
+        { "Autostart", "b", 0 },
+        { "Name", "s", FACT_CONST },
+        { "Persistent", "b", 0 },
+        { "UUID", "s", FACT_CONST },
+};
+
+static const FactDesc pool_facts[] = {
+        { "Active", "b", 0 },
+        { "Autostart", "b", 0 },
+        { "Name", "s", FACT_CONST },
+        { "Persistent", "b", 0 },
+        { "UUID", "s", FACT_CONST },
+};
+
+static const FactDesc vol_facts[] = {
+        { "Name", "s", FACT_CONST },
+        { "Key", "s", FACT_CONST },
+        { "Path", "s", FACT_CONST },
+        { "PoolName", "s", FACT_HIDDEN | FACT_CONST },
+        { "PoolUUID", "s", FACT_HIDDEN | FACT_CONST },
+};
+
+static const FactDesc secret_facts[] = {
+        { "UUID", "s", FACT_CONST },
+        { "UsageID", "s", FACT_CONST },
+        { "UsageType", "i", FACT_CONST },
+};
+
+static const FactDesc nodedev_facts[] = {
+        { "Name", "s", FACT_CONST },
+        { "Parent", "s", FACT_CONST },
+};
+
+static const FactDesc iface_facts[] = {
+        { "Active", "b", 0 },
+        { "MAC", "s", FACT_CONST },
+        { "Name", "s", FACT_CONST },
+};
+
+static const FactDesc nwfilter_facts[] = {
+        { "Name", "s", FACT_CONST },
+        { "UUID", "s", FACT_CONST },
+};
+
+/* ---- polkit details, as libvirt's polkit access driver passes them ----- */
+
+static const char *fact_str(const Obj *o, const char *name) {
+        int i = kind_fact_index(o->kind, name);
+
+        return i >= 0 && o->facts[i].type == 's' ? o->facts[i].s : NULL;
+}
+
+static void domain_details(const Obj *o, Details *d) {
+        details_set(d, "domain_name", fact_str(o, "Name"));
+        details_set(d, "domain_uuid", o->key);
+}
+
+static void domain_xml_details(const char *name, const char *uuid, const char *mac, Details *d) {
+        details_set(d, "domain_name", name);
+        details_set(d, "domain_uuid", uuid);
+}
+
+static void network_details(const Obj *o, Details *d) {
+        details_set(d, "network_name", fact_str(o, "Name"));
+        details_set(d, "network_uuid", o->key);
+}
+
+static void network_xml_details(const char *name, const char *uuid, const char *mac, Details *d) {
+        details_set(d, "network_name", name);
+        details_set(d, "network_uuid", uuid);
+}
+
+static void pool_details(const Obj *o, Details *d) {
+        details_set(d, "pool_name", fact_str(o, "Name"));
+        details_set(d, "pool_uuid", o->key);
+}
+
+static void pool_xml_details(const char *name, const char *uuid, const char *mac, Details *d) {
+        details_set(d, "pool_name", name);
+        details_set(d, "pool_uuid", uuid);
+}
+
+static void vol_details(const Obj *o, Details *d) {
+        details_set(d, "pool_name", fact_str(o, "PoolName"));
+        details_set(d, "pool_uuid", fact_str(o, "PoolUUID"));
+        details_set(d, "vol_name", fact_str(o, "Name"));
+        details_set(d, "vol_key", o->key);
+}
+
+static void vol_xml_details(const char *name, const char *uuid, const char *mac, Details *d) {
+        details_set(d, "vol_name", name);
+}
+
+static const char *secret_usage_key(int type) {
+        switch (type) {
+        case VIR_SECRET_USAGE_TYPE_VOLUME: return "secret_usage_volume";
+        case VIR_SECRET_USAGE_TYPE_CEPH: return "secret_usage_ceph";
+        case VIR_SECRET_USAGE_TYPE_ISCSI: return "secret_usage_target";
+        case VIR_SECRET_USAGE_TYPE_TLS: return "secret_usage_name";
+        case VIR_SECRET_USAGE_TYPE_VTPM: return "secret_usage_name";
+        default: return NULL;
+        }
+}
+
+static void secret_details(const Obj *o, Details *d) {
+        int t = kind_fact_index(o->kind, "UsageType");
+        const char *key = t >= 0 && o->facts[t].type == 'i' ? secret_usage_key(o->facts[t].i) : NULL;
+
+        details_set(d, "secret_uuid", o->key);
+        if (key)
+                details_set(d, key, fact_str(o, "UsageID"));
+}
+
+static void secret_xml_details(const char *name, const char *uuid, const char *mac, Details *d) {
+        details_set(d, "secret_uuid", uuid);
+}
+
+static void nodedev_details(const Obj *o, Details *d) {
+        details_set(d, "node_device_name", o->key);
+}
+
+static void nodedev_xml_details(const char *name, const char *uuid, const char *mac, Details *d) {
+        details_set(d, "node_device_name", name);
+}
+
+static void iface_details(const Obj *o, Details *d) {
+        details_set(d, "interface_name", fact_str(o, "Name"));
+        details_set(d, "interface_macaddr", fact_str(o, "MAC"));
+}
+
+static void iface_xml_details(const char *name, const char *uuid, const char *mac, Details *d) {
+        details_set(d, "interface_name", name);
+        details_set(d, "interface_macaddr", mac);
+}
+
+static void nwfilter_details(const Obj *o, Details *d) {
+        details_set(d, "nwfilter_name", fact_str(o, "Name"));
+        details_set(d, "nwfilter_uuid", o->key);
+}
+
+static void nwfilter_xml_details(const char *name, const char *uuid, const char *mac, Details *d) {
+        details_set(d, "nwfilter_name", name);
+        details_set(d, "nwfilter_uuid", uuid);
+}
+
+/* ---- the registry ------------------------------------------------------- */
+
+#define FACTS(f) f, ELEMENTSOF(f)
+
+static const Kind kinds[KIND_MAX] = {
+        [KIND_CONNECT] = { KIND_CONNECT, "connect", "org.libvirt.Connect", NULL, false,
+                           FACTS(connect_facts), -1, 0, NULL, NULL },
+        [KIND_DOMAIN] = { KIND_DOMAIN, "domain", "org.libvirt.Domain", "domain", true,
+                          FACTS(domain_facts), DOM_NAME,
+                          (1u << DOM_STATE) | (1u << DOM_PERSISTENT) | (1u << DOM_NAME),
+                          domain_details, domain_xml_details },
+        [KIND_NETWORK] = { KIND_NETWORK, "network", "org.libvirt.Network", "network", true,
+                           FACTS(network_facts), 2, 0, network_details, network_xml_details },
+        [KIND_STORAGE_POOL] = { KIND_STORAGE_POOL, "storage-pool", "org.libvirt.StoragePool", "storagepool",
+                                true, FACTS(pool_facts), 2, 0, pool_details, pool_xml_details },
+        [KIND_STORAGE_VOL] = { KIND_STORAGE_VOL, "storage-vol", "org.libvirt.StorageVol", "storagevol", false,
+                               FACTS(vol_facts), 0, 0, vol_details, vol_xml_details },
+        [KIND_SECRET] = { KIND_SECRET, "secret", "org.libvirt.Secret", "secret", true,
+                          FACTS(secret_facts), -1, 0, secret_details, secret_xml_details },
+        [KIND_NODE_DEVICE] = { KIND_NODE_DEVICE, "node-device", "org.libvirt.NodeDevice", "nodedev", false,
+                               FACTS(nodedev_facts), 0, 0, nodedev_details, nodedev_xml_details },
+        [KIND_INTERFACE] = { KIND_INTERFACE, "interface", "org.libvirt.Interface", "interface", false,
+                             FACTS(iface_facts), 2, 0, iface_details, iface_xml_details },
+        [KIND_NWFILTER] = { KIND_NWFILTER, "nwfilter", "org.libvirt.NWFilter", "nwfilter", true,
+                            FACTS(nwfilter_facts), 0, 0, nwfilter_details, nwfilter_xml_details },
+};
+
+const Kind *kind_get(KindId id) {
+        return id >= 0 && id < KIND_MAX ? &kinds[id] : NULL;
+}
+
+const Kind *kind_by_interface(const char *interface) {
+        for (size_t i = 0; i < KIND_MAX; i++)
+                if (streq(kinds[i].interface, interface))
+                        return &kinds[i];
+        return NULL;
+}
+
+int kind_fact_index(const Kind *k, const char *name) {
+        for (unsigned i = 0; i < k->nfacts; i++)
+                if (streq(k->facts[i].name, name))
+                        return (int) i;
+        return -1;
+}
+
+const char *obj_name(const Obj *o) {
+        if (o->kind->name_fact < 0 || o->facts[o->kind->name_fact].type != 's')
+                return o->key;
+        return o->facts[o->kind->name_fact].s;
+}
+
+uint64_t facts_diff(const Kind *k, const Value *a, const Value *b) {
+        uint64_t m = 0;
+
+        for (unsigned i = 0; i < k->nfacts; i++)
+                if (!value_equal(&a[i], &b[i]))
+                        m |= UINT64_C(1) << i;
+        return m;
+}
+
+void facts_copy(const Kind *k, Value *dst, const Value *src) {
+        for (unsigned i = 0; i < k->nfacts; i++)
+                value_copy(&dst[i], &src[i]);
+}
+
+void facts_clear(const Kind *k, Value *facts) {
+        value_clear_many(facts, k->nfacts);
+}

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The registry of object kinds. A kind is described once: its D-Bus
+ * interface, how its objects are named on the bus, its polkit object and
+ * the details libvirt's own polkit driver passes for it, and the facts its
+ * objects have (which are its properties). Plain data: no D-Bus and no
+ * libvirt calls in the model. */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "details.h"
+#include "value.h"
+
+typedef enum KindId {
+        KIND_CONNECT,           /* the connection itself */
+        KIND_DOMAIN,
+        KIND_NETWORK,
+        KIND_STORAGE_POOL,
+        KIND_STORAGE_VOL,
+        KIND_SECRET,
+        KIND_NODE_DEVICE,
+        KIND_INTERFACE,
+        KIND_NWFILTER,
+        KIND_MAX
+} KindId;
+
+#define MAX_FACTS 16
+
+enum {
+        FACT_CONST = 1u << 0,   /* never changes while the object exists */
+        FACT_HIDDEN = 1u << 1,  /* kept for the daemon (details, lists), not a property */
+};
+
+typedef struct FactDesc {
+        const char *name;       /* the property name */
+        const char *sig;        /* its D-Bus signature */
+        unsigned flags;
+} FactDesc;
+
+typedef struct Obj Obj;
+
+typedef struct Kind {
+        KindId id;
+        const char *name;       /* polkit object: org.libvirt.dbus.<name>.<permission> */
+        const char *interface;  /* "org.libvirt.Domain" */
+        const char *segment;    /* objects live at <connection path>/<segment>/<key> */
+        bool uuid_keys;         /* keys are UUIDs, written "_<uuid with _>" */
+        const FactDesc *facts;
+        unsigned nfacts;
+        int name_fact;          /* the fact that names an object, -1 if none */
+        /* The facts libvirt's events keep current (one bit per index):
+         * a change's reply waits until the table shows the worker's view
+         * of these. The others are published from that view at once. */
+        uint64_t event_facts;
+        /* The details libvirt's polkit driver passes for such an object,
+         * e.g. domain_name and domain_uuid. */
+        void (*details)(const Obj *o, Details *d);
+        /* The same from what caller XML says about an object to be made. */
+        void (*xml_details)(const char *name, const char *uuid, const char *mac, Details *d);
+} Kind;
+
+const Kind *kind_get(KindId id);
+/* The kind with this D-Bus interface, or NULL. */
+const Kind *kind_by_interface(const char *interface);
+int kind_fact_index(const Kind *k, const char *name);
+
+/* One object of a kind, as a connection's table holds it. */
+struct Obj {
+        const Kind *kind;
+        char *key;              /* UUID, volume key, device name, MAC... */
+        char *path;
+        Value facts[MAX_FACTS];
+        void *handle;           /* the libvirt object (virDomainPtr...), owned by the libvirt side */
+        struct Obj *hnext;
+        uint64_t serial;        /* tells this object from a later one with the same key */
+        uint64_t changed_at;    /* the space's change count when an event last changed it */
+        bool announced;         /* InterfacesAdded has been sent */
+};
+
+const char *obj_name(const Obj *o);
+/* Which facts differ between @a and @b, one bit per fact index. */
+uint64_t facts_diff(const Kind *k, const Value *a, const Value *b);
+void facts_copy(const Kind *k, Value *dst, const Value *src);
+void facts_clear(const Kind *k, Value *facts);

@@ -1,0 +1,836 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <malloc.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+
+#include "conn.h"
+#include "domain.h"
+#include "log.h"
+#include "objects.h"
+#include "strmap.h"
+#include "util.h"
+
+#define BACKOFF_MIN_USEC (250 * 1000ULL)
+#define BACKOFF_MAX_USEC (4 * 1000 * 1000ULL)
+/* A URI that never worked (a driver this host lacks) is retried rarely. */
+#define BACKOFF_NEVER_UP_MAX_USEC (30 * 1000 * 1000ULL)
+/* How long a call waits for its connection's first attempt. */
+#define FIRST_ATTEMPT_WAIT_USEC (20 * 1000 * 1000ULL)
+/* How often a driver without domain events is listed again. */
+#define POLL_USEC (5 * 1000 * 1000ULL)
+
+struct ConnWaiter {
+        ConnWaiter *next;
+        void (*cb)(void *ud, bool up);
+        void *ud;
+};
+
+static void connection_attempt(Connection *c);
+static void on_event(EventItem *ev, void *userdata);
+static void flush_unseen(Connection *c, KindId kind, const char *key);
+
+/* ---- listings ---------------------------------------------------------- */
+
+/* What a worker read of one kind: every object's key, facts and handle. */
+typedef struct Listing {
+        KindId kind;
+        size_t n;
+        char **keys;
+        Value (*facts)[MAX_FACTS];
+        void **handles;
+        bool failed;
+} Listing;
+
+static void listing_clear(Listing *l) {
+        const VirtKind *vk = virt_kind(l->kind);
+
+        for (size_t i = 0; i < l->n; i++) {
+                free(l->keys[i]);
+                facts_clear(kind_get(l->kind), l->facts[i]);
+                if (l->handles[i])
+                        vk->unref(l->handles[i]);
+        }
+        free(l->keys);
+        free(l->facts);
+        free(l->handles);
+        memset(l, 0, sizeof(*l));
+}
+
+typedef struct FetchSlice {
+        KindId kind;
+        void **handles;
+        char **keys;
+        Value (*facts)[MAX_FACTS];
+        size_t from, to;
+} FetchSlice;
+
+static void *fetch_slice(void *arg) {
+        FetchSlice *f = arg;
+        const VirtKind *vk = virt_kind(f->kind);
+        sigset_t all;
+
+        sigfillset(&all);
+        pthread_sigmask(SIG_BLOCK, &all, NULL);
+        for (size_t i = f->from; i < f->to; i++) {
+                f->keys[i] = vk->key(f->handles[i]);
+                /* One that vanished between list and fetch is skipped: its
+                 * events follow. */
+                if (!f->keys[i] || virt_fetch(f->kind, f->handles[i], f->facts[i]) < 0) {
+                        free(f->keys[i]);
+                        f->keys[i] = NULL;
+                }
+        }
+        virResetLastError();
+        return NULL;
+}
+
+/* Reads every object's facts, several at a time: libvirtd answers
+ * concurrent calls on one connection, and a host with thousands of domains
+ * would otherwise wait for one round trip after another. */
+static void fetch_all(FetchSlice base, size_t n) {
+        enum { MAX_FETCH_THREADS = 8, PER_THREAD_MIN = 32 };
+        FetchSlice slices[MAX_FETCH_THREADS];
+        pthread_t threads[MAX_FETCH_THREADS];
+        bool started[MAX_FETCH_THREADS] = { false };
+        size_t nt = n / PER_THREAD_MIN + 1;
+
+        if (nt > MAX_FETCH_THREADS)
+                nt = MAX_FETCH_THREADS;
+        for (size_t t = 0; t < nt; t++) {
+                slices[t] = base;
+                slices[t].from = n * t / nt;
+                slices[t].to = n * (t + 1) / nt;
+                if (t > 0)
+                        started[t] = pthread_create(&threads[t], NULL, fetch_slice, &slices[t]) == 0;
+        }
+        fetch_slice(&slices[0]);
+        for (size_t t = 1; t < nt; t++) {
+                if (started[t])
+                        pthread_join(threads[t], NULL);
+                else
+                        fetch_slice(&slices[t]);
+        }
+}
+
+/* Blocking: workers only. */
+static int list_kind(virConnectPtr vc, KindId kind, Listing *l) {
+        const VirtKind *vk = virt_kind(kind);
+        void **handles = NULL;
+        int n = vk->list(vc, &handles);
+
+        memset(l, 0, sizeof(*l));
+        l->kind = kind;
+        if (n < 0) {
+                l->failed = true;
+                return -1;
+        }
+        l->keys = xmalloc0(sizeof(char *) * (size_t) (n ? n : 1));
+        l->facts = xmalloc0(sizeof(*l->facts) * (size_t) (n ? n : 1));
+        l->handles = xmalloc0(sizeof(void *) * (size_t) (n ? n : 1));
+        fetch_all((FetchSlice) { kind, handles, l->keys, l->facts, 0, 0 }, (size_t) n);
+        for (int i = 0; i < n; i++) {
+                if (!l->keys[i]) {
+                        vk->unref(handles[i]);
+                        continue;
+                }
+                if ((size_t) i != l->n) {
+                        l->keys[l->n] = l->keys[i];
+                        l->keys[i] = NULL;
+                        memcpy(l->facts[l->n], l->facts[i], sizeof(l->facts[i]));
+                        memset(l->facts[i], 0, sizeof(l->facts[i]));
+                }
+                l->handles[l->n++] = handles[i];
+        }
+        free(handles);
+        return 0;
+}
+
+/* Installs a fresh listing: every difference to what the table held is
+ * announced, exactly as if the daemon had watched all along. */
+static void install_listing(Connection *c, Listing *l) {
+        Space *s = c->space;
+        StrMap *seen = strmap_new(NULL);
+        ObjTable *t = s->tables[l->kind];
+        size_t b = 0;
+
+        for (size_t i = 0; i < l->n; i++) {
+                strmap_put(seen, l->keys[i], (void *) 1);
+                space_upsert(s, l->kind, l->keys[i], l->facts[i], TAKE_PTR(l->handles[i]));
+        }
+        for (Obj *o = obj_table_next(t, &b, NULL), *next; o; o = next) {
+                size_t nb = b;
+                next = obj_table_next(t, &nb, o);
+                if (!strmap_get(seen, o->key))
+                        space_remove(s, o);
+                b = nb;
+        }
+        strmap_free(seen);
+}
+
+/* ---- closing ----------------------------------------------------------- */
+
+typedef struct CloseTask {
+        Task task;
+        virConnectPtr vc;
+        EventReg *regs;
+        int nregs;
+} CloseTask;
+
+static void run_close(Task *t) {
+        CloseTask *ct = (CloseTask *) t;
+
+        /* Unregistering and the last close may do I/O: not on the loop. */
+        events_unregister(ct->vc, ct->regs, ct->nregs);
+        virConnectClose(ct->vc);
+}
+
+static void close_done(Task *t) {
+        CloseTask *ct = (CloseTask *) t;
+
+        free(ct->regs);
+        free(ct);
+}
+
+static void close_on_worker(Manager *m, virConnectPtr vc, EventReg *regs, int nregs) {
+        CloseTask *ct;
+
+        if (!vc) {
+                free(regs);
+                return;
+        }
+        ct = xmalloc0(sizeof(*ct));
+        ct->task.run = run_close;
+        ct->task.done = close_done;
+        ct->vc = vc;
+        ct->regs = regs;
+        ct->nregs = nregs;
+        pool_submit(m->pool, &ct->task);
+}
+
+/* ---- connecting -------------------------------------------------------- */
+
+typedef struct ConnectTask {
+        Task task;
+        Connection *conn;
+        unsigned gen;
+        char *uri;
+        int r;
+        virError err;
+        virConnectPtr vc;
+        EventReg *regs;
+        int nregs;
+        bool polling;
+        Listing listings[KIND_MAX];
+        char *hostname;
+        char *driver;
+        unsigned long lib_version;
+        unsigned long version;
+        int encrypted;
+        int secure;
+} ConnectTask;
+
+static void connect_fail(ConnectTask *ct) {
+        ct->r = -1;
+        if (virCopyLastError(&ct->err) <= 0 || ct->err.code == VIR_ERR_OK) {
+                virResetError(&ct->err);
+                ct->err.code = VIR_ERR_INTERNAL_ERROR;
+                ct->err.message = xstrdup("unknown error");
+        }
+}
+
+/* Runs on a thread of its own: a hanging URI must not hold a worker. The
+ * order matters: events are registered before the listing, so nothing that
+ * happens in between is missed (what arrives meanwhile is replayed). */
+static void run_connect(Task *t) {
+        ConnectTask *ct = (ConnectTask *) t;
+        const char *type;
+        char *host;
+
+        ct->vc = virConnectOpen(ct->uri);
+        if (!ct->vc)
+                return connect_fail(ct);
+        /* Keepalive notices a hung libvirtd even while nothing is called (a
+         * dead one closes the socket, which the close callback reports at
+         * once); every 15 s keeps idle wake-ups rare. */
+        if (virConnectSetKeepAlive(ct->vc, 15, 4) < 0)
+                virResetLastError();
+        if (events_register(ct->vc, ct->conn, ct->gen, &ct->regs, &ct->nregs) < 0) {
+                virErrorPtr e = virGetLastError();
+                if (!e || e->code != VIR_ERR_NO_SUPPORT) {
+                        connect_fail(ct);
+                        virConnectClose(ct->vc);
+                        ct->vc = NULL;
+                        return;
+                }
+                /* A driver without domain events is polled instead. */
+                virResetLastError();
+                ct->polling = true;
+        }
+
+        host = virConnectGetHostname(ct->vc);
+        ct->hostname = host ? host : xstrdup("");
+        type = virConnectGetType(ct->vc);
+        ct->driver = xstrdup(type ? type : "");
+        virConnectGetLibVersion(ct->vc, &ct->lib_version);
+        virConnectGetVersion(ct->vc, &ct->version);
+        ct->encrypted = virConnectIsEncrypted(ct->vc) > 0;
+        ct->secure = virConnectIsSecure(ct->vc) > 0;
+        virResetLastError();
+
+        for (KindId k = KIND_CONNECT + 1; k < KIND_MAX; k++) {
+                if (!virt_kind_served(k) || !virt_kind(k)->list)
+                        continue;
+                if (list_kind(ct->vc, k, &ct->listings[k]) < 0) {
+                        if (k == KIND_DOMAIN) {
+                                connect_fail(ct);
+                                events_unregister(ct->vc, ct->regs, ct->nregs);
+                                virConnectClose(ct->vc);
+                                ct->vc = NULL;
+                                return;
+                        }
+                        /* A driver that lacks this kind has none of it. */
+                        virResetLastError();
+                }
+        }
+        ct->r = 0;
+}
+
+static void connect_task_free(ConnectTask *ct) {
+        for (KindId k = 0; k < KIND_MAX; k++)
+                if (ct->listings[k].keys)
+                        listing_clear(&ct->listings[k]);
+        virResetError(&ct->err);
+        free(ct->regs);
+        free(ct->hostname);
+        free(ct->driver);
+        free(ct->uri);
+        free(ct);
+}
+
+static void set_connected(Connection *c, bool up) {
+        space_set_self(c->space, CONNECT_CONNECTED, value_bool(up));
+}
+
+static void finish_waiters(Connection *c, bool up) {
+        ConnWaiter *list = c->waiters;
+
+        c->waiters = NULL;
+        c->waiting_timer = sd_event_source_disable_unref(c->waiting_timer);
+        /* In arrival order. */
+        ConnWaiter *rev = NULL;
+        while (list) {
+                ConnWaiter *w = list;
+                list = w->next;
+                w->next = rev;
+                rev = w;
+        }
+        while (rev) {
+                ConnWaiter *w = rev;
+                rev = w->next;
+                w->cb(w->ud, up);
+                free(w);
+        }
+}
+
+static int on_retry(sd_event_source *s, uint64_t usec, void *userdata) {
+        Connection *c = userdata;
+
+        c->retry = sd_event_source_disable_unref(c->retry);
+        connection_attempt(c);
+        return 0;
+}
+
+static void schedule_retry(Connection *c) {
+        c->retry = sd_event_source_disable_unref(c->retry);
+        if (sd_event_add_time_relative(c->manager->loop, &c->retry, CLOCK_MONOTONIC,
+                                       c->backoff_usec, 0, on_retry, c) < 0)
+                log_error("Failed to schedule a reconnection of %s", c->uri);
+        c->backoff_usec *= 2;
+        if (c->backoff_usec > (c->ever_up ? BACKOFF_MAX_USEC : BACKOFF_NEVER_UP_MAX_USEC))
+                c->backoff_usec = c->ever_up ? BACKOFF_MAX_USEC : BACKOFF_NEVER_UP_MAX_USEC;
+}
+
+static void drop_vconn(Connection *c) {
+        close_on_worker(c->manager, TAKE_PTR(c->vconn), TAKE_PTR(c->regs), c->nregs);
+        c->nregs = 0;
+}
+
+static void drop_pending(Connection *c) {
+        while (c->pending_head) {
+                EventItem *ev = c->pending_head;
+                c->pending_head = ev->next;
+                event_item_free(ev);
+        }
+        c->pending_tail = NULL;
+}
+
+static void connection_lost(Connection *c, const char *why) {
+        if (c->state == CONN_DOWN)
+                return;
+        log_warning("Lost the libvirt connection %s (%s): %s; reconnecting", c->space->name, c->uri, why);
+        c->state = CONN_DOWN;
+        c->logged_down = true;
+        /* Events still in flight for the old connection are ignored. */
+        c->gen++;
+        strmap_clear(c->unseen);
+        c->poll_timer = sd_event_source_disable_unref(c->poll_timer);
+        drop_vconn(c);
+        set_connected(c, false);
+        c->backoff_usec = BACKOFF_MIN_USEC;
+        schedule_retry(c);
+}
+
+static void replay_pending(Connection *c) {
+        EventItem *list = c->pending_head;
+
+        c->pending_head = c->pending_tail = NULL;
+        while (list) {
+                EventItem *ev = list;
+                list = ev->next;
+                ev->next = NULL;
+                on_event(ev, c->manager);
+        }
+}
+
+static int on_poll(sd_event_source *s, uint64_t usec, void *userdata) {
+        Connection *c = userdata;
+
+        conn_refresh(c, KIND_DOMAIN);
+        sd_event_source_set_time_relative(s, POLL_USEC);
+        return 0;
+}
+
+static void connect_done(Task *t) {
+        ConnectTask *ct = (ConnectTask *) t;
+        Connection *c = ct->conn;
+        Space *s = c->space;
+        bool first = !c->first_done;
+        size_t ndomains = ct->listings[KIND_DOMAIN].n;
+
+        if (ct->gen != c->gen) { /* superseded */
+                close_on_worker(c->manager, TAKE_PTR(ct->vc), TAKE_PTR(ct->regs), ct->nregs);
+                connect_task_free(ct);
+                return;
+        }
+        c->first_done = true;
+        if (ct->r < 0) {
+                c->state = CONN_DOWN;
+                if (!c->logged_down || log_verbose)
+                        log_warning("Cannot connect to %s (%s): %s; retrying in the background",
+                                    s->name, c->uri, ct->err.message ? ct->err.message : "unknown error");
+                c->logged_down = true;
+                drop_pending(c);
+                finish_waiters(c, false);
+                schedule_retry(c);
+                connect_task_free(ct);
+                return;
+        }
+
+        c->vconn = TAKE_PTR(ct->vc);
+        c->regs = TAKE_PTR(ct->regs);
+        c->nregs = ct->nregs;
+        c->state = CONN_UP;
+        c->ever_up = true;
+        c->backoff_usec = BACKOFF_MIN_USEC;
+        c->polling = ct->polling;
+        if (c->logged_down || !first)
+                log_notice("Connected to %s (%s) again", s->name, c->uri);
+        else
+                log_info("Connected to %s (%s), %zu domains%s", s->name, c->uri, ndomains,
+                         c->polling ? " (no events: polled)" : "");
+        c->logged_down = false;
+
+        free(s->driver);
+        s->driver = xstrdup(*ct->driver ? ct->driver : s->name);
+        space_set_self(s, CONNECT_HOSTNAME, value_str(ct->hostname));
+        space_set_self(s, CONNECT_LIBVERSION, value_u64(ct->lib_version));
+        space_set_self(s, CONNECT_VERSION, value_u64(ct->version));
+        space_set_self(s, CONNECT_ENCRYPTED, value_bool(ct->encrypted));
+        space_set_self(s, CONNECT_SECURE, value_bool(ct->secure));
+
+        for (KindId k = KIND_CONNECT + 1; k < KIND_MAX; k++)
+                if (ct->listings[k].keys)
+                        install_listing(c, &ct->listings[k]);
+        connect_task_free(ct);
+        /* Listing thousands of domains leaves freed memory behind. */
+        malloc_trim(0);
+        set_connected(c, true);
+        if (c->polling && !c->poll_timer)
+                sd_event_add_time_relative(c->manager->loop, &c->poll_timer, CLOCK_MONOTONIC, POLL_USEC, 0,
+                                           on_poll, c);
+        replay_pending(c);
+        finish_waiters(c, true);
+}
+
+static void connection_attempt(Connection *c) {
+        ConnectTask *ct = xmalloc0(sizeof(*ct));
+
+        c->state = CONN_CONNECTING;
+        c->gen++;
+        ct->task.run = run_connect;
+        ct->task.done = connect_done;
+        ct->conn = c;
+        ct->gen = c->gen;
+        ct->uri = xstrdup(c->uri);
+        pool_run_dedicated(c->manager->pool, &ct->task);
+}
+
+static int on_waiting_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
+        finish_waiters(userdata, false);
+        return 0;
+}
+
+int conn_when_ready(Connection *c, void (*cb)(void *ud, bool up), void *ud) {
+        ConnWaiter *w;
+
+        if (c->state == CONN_UP)
+                return 1;
+        if (c->state != CONN_CONNECTING || c->first_done)
+                return 0;
+        if (!c->waiting_timer &&
+            sd_event_add_time_relative(c->manager->loop, &c->waiting_timer, CLOCK_MONOTONIC,
+                                       FIRST_ATTEMPT_WAIT_USEC, 0, on_waiting_timeout, c) < 0)
+                return 0;
+        w = xmalloc0(sizeof(*w));
+        w->cb = cb;
+        w->ud = ud;
+        w->next = c->waiters;
+        c->waiters = w;
+        return -EAGAIN;
+}
+
+virConnectPtr conn_ref_vconn(Connection *c) {
+        if (!c->vconn)
+                return NULL;
+        virConnectRef(c->vconn);
+        return c->vconn;
+}
+
+/* ---- refreshing a kind ---------------------------------------------------- */
+
+typedef struct RefreshTask {
+        Task task;
+        Connection *conn;
+        unsigned gen;
+        virConnectPtr vc;
+        KindId kind;
+        Listing listing;
+        int r;
+} RefreshTask;
+
+static void run_refresh(Task *t) {
+        RefreshTask *rt = (RefreshTask *) t;
+
+        rt->r = list_kind(rt->vc, rt->kind, &rt->listing);
+}
+
+static void refresh_done(Task *t) {
+        RefreshTask *rt = (RefreshTask *) t;
+        Connection *c = rt->conn;
+
+        c->refreshing = false;
+        /* Only a listing of the current connection, and only when nothing
+         * is being read behind our back (its events would be overtaken). */
+        if (rt->r == 0 && rt->gen == c->gen && c->state == CONN_UP)
+                install_listing(c, &rt->listing);
+        listing_clear(&rt->listing);
+        virConnectClose(rt->vc);
+        free(rt);
+}
+
+void conn_refresh(Connection *c, KindId kind) {
+        RefreshTask *rt;
+
+        if (c->state != CONN_UP || c->refreshing || !virt_kind_served(kind))
+                return;
+        rt = xmalloc0(sizeof(*rt));
+        rt->task.run = run_refresh;
+        rt->task.done = refresh_done;
+        rt->conn = c;
+        rt->gen = c->gen;
+        rt->vc = conn_ref_vconn(c);
+        rt->kind = kind;
+        c->refreshing = true;
+        pool_submit(c->manager->pool, &rt->task);
+}
+
+/* ---- events ------------------------------------------------------------ */
+
+/* An object that appears behind the daemon's back (defined or started by
+ * someone else) is published only once a worker has read all its facts, so
+ * InterfacesAdded carries real values. Its events wait meanwhile, in order. */
+typedef struct Unseen {
+        EventItem *head, *tail;
+} Unseen;
+
+static void unseen_free(void *p) {
+        Unseen *u = p;
+
+        if (!u)
+                return;
+        while (u->head) {
+                EventItem *ev = u->head;
+                u->head = ev->next;
+                event_item_free(ev);
+        }
+        free(u);
+}
+
+static char *unseen_key(KindId kind, const char *key) {
+        return xasprintf("%d/%s", (int) kind, key);
+}
+
+typedef struct DiscoverTask {
+        Task task;
+        Connection *conn;
+        unsigned gen;
+        KindId kind;
+        char *key;
+        void *handle;
+        Value facts[MAX_FACTS];
+        bool ok;
+} DiscoverTask;
+
+static void run_discover(Task *t) {
+        DiscoverTask *dt = (DiscoverTask *) t;
+
+        dt->ok = virt_fetch(dt->kind, dt->handle, dt->facts) == 0;
+}
+
+static void emit_lifecycle_signal(Connection *c, const char *path, EventItem *ev) {
+        Value args[3] = { value_path(path), value_i32(ev->event), value_i32(ev->detail) };
+
+        space_signal(c->space, c->space->path, "org.libvirt.Connect", "DomainEvent", args, 3);
+        value_clear_many(args, 3);
+}
+
+static void replay_unseen(Connection *c, KindId kind, Unseen *u, bool exists) {
+        while (u->head) {
+                EventItem *ev = u->head;
+                u->head = ev->next;
+                ev->next = NULL;
+                if (exists)
+                        on_event(ev, c->manager);
+                else {
+                        /* Gone before it could be read: only the signals. */
+                        _cleanup_free_ char *path = space_path_for(c->space, kind, ev->key);
+                        if (ev->kind == KIND_DOMAIN && ev->id == VIR_DOMAIN_EVENT_ID_LIFECYCLE)
+                                emit_lifecycle_signal(c, path, ev);
+                        event_item_free(ev);
+                }
+        }
+        u->tail = NULL;
+}
+
+/* Called when an object enters the table: its waiting events follow. */
+static void flush_unseen(Connection *c, KindId kind, const char *key) {
+        _cleanup_free_ char *uk = unseen_key(kind, key);
+        Unseen *u = strmap_get(c->unseen, uk);
+
+        if (!u)
+                return;
+        strmap_steal(c->unseen, uk);
+        replay_unseen(c, kind, u, true);
+        unseen_free(u);
+}
+
+static void discover_done(Task *t) {
+        DiscoverTask *dt = (DiscoverTask *) t;
+        Connection *c = dt->conn;
+        _cleanup_free_ char *uk = unseen_key(dt->kind, dt->key);
+        Unseen *u;
+
+        if (dt->gen != c->gen || !(u = strmap_get(c->unseen, uk)))
+                goto out; /* superseded, or a call's reply published it first */
+        strmap_steal(c->unseen, uk);
+        if (dt->ok && !space_get(c->space, dt->kind, dt->key))
+                space_upsert(c->space, dt->kind, dt->key, dt->facts, TAKE_PTR(dt->handle));
+        replay_unseen(c, dt->kind, u, space_get(c->space, dt->kind, dt->key) != NULL);
+        unseen_free(u);
+out:
+        if (dt->handle)
+                virt_kind(dt->kind)->unref(dt->handle);
+        facts_clear(kind_get(dt->kind), dt->facts);
+        free(dt->key);
+        free(dt);
+}
+
+/* Keeps @ev until the object is known, reading it first if need be.
+ * Returns true when it kept @ev. */
+static bool hold_for_unseen(Connection *c, EventItem *ev, bool may_discover) {
+        _cleanup_free_ char *uk = unseen_key(ev->kind, ev->key);
+        Unseen *u = strmap_get(c->unseen, uk);
+        DiscoverTask *dt;
+
+        if (u) {
+                ev->next = NULL;
+                if (u->tail)
+                        u->tail->next = ev;
+                else
+                        u->head = ev;
+                u->tail = ev;
+                return true;
+        }
+        if (!may_discover || !ev->handle)
+                return false;
+        u = xmalloc0(sizeof(*u));
+        u->head = u->tail = ev;
+        strmap_put(c->unseen, uk, u);
+        dt = xmalloc0(sizeof(*dt));
+        dt->task.run = run_discover;
+        dt->task.done = discover_done;
+        dt->conn = c;
+        dt->gen = c->gen;
+        dt->kind = ev->kind;
+        dt->key = xstrdup(ev->key);
+        dt->handle = ev->handle;
+        virt_kind(ev->kind)->ref(dt->handle);
+        pool_submit(c->manager->pool, &dt->task);
+        return true;
+}
+
+/* Returns true when it kept @ev. */
+static bool on_domain_lifecycle(Connection *c, EventItem *ev) {
+        Space *s = c->space;
+        Obj *o = space_get(s, KIND_DOMAIN, ev->key);
+        _cleanup_free_ char *path = space_path_for(s, KIND_DOMAIN, ev->key);
+        Value next[MAX_FACTS] = { 0 };
+        bool gone;
+
+        s->changes++;
+        if (o)
+                o->changed_at = s->changes;
+        if (!o) {
+                if (hold_for_unseen(c, ev, ev->event != VIR_DOMAIN_EVENT_UNDEFINED &&
+                                                   ev->event != VIR_DOMAIN_EVENT_STOPPED))
+                        return true;
+                emit_lifecycle_signal(c, path, ev);
+                return false;
+        }
+
+        facts_copy(o->kind, next, o->facts);
+        if (ev->name && !streq(value_get_str(&next[DOM_NAME]), ev->name)) {
+                value_clear(&next[DOM_NAME]);
+                next[DOM_NAME] = value_str(ev->name);
+        }
+        gone = domain_apply_lifecycle(next, ev->event, ev->detail, ev->dom_id);
+        /* libvirt-dbus's signal first: it is what most clients wait for. */
+        emit_lifecycle_signal(c, path, ev);
+        if (gone)
+                space_remove(s, o);
+        else
+                /* The event's virDomainPtr is the freshest (a rename leaves
+                 * the old name in older ones): calls use it from now on. */
+                space_upsert(s, KIND_DOMAIN, ev->key, next, TAKE_PTR(ev->handle));
+        facts_clear(kind_get(KIND_DOMAIN), next);
+        return false;
+}
+
+static void on_object_signal(Connection *c, EventItem *ev) {
+        Space *s = c->space;
+        _cleanup_free_ char *path = NULL;
+
+        if (!ev->member || !ev->key)
+                return;
+        /* Signals of an object being read wait for it, in order. */
+        if (!space_get(s, ev->kind, ev->key) && hold_for_unseen(c, ev, false))
+                return;
+        path = space_path_for(s, ev->kind, ev->key);
+        space_signal(s, path, kind_get(ev->kind)->interface, ev->member, ev->args, ev->nargs);
+        event_item_free(ev);
+}
+
+static void on_event(EventItem *ev, void *userdata) {
+        Connection *c = ev->conn;
+
+        log_debug("libvirt event %d.%d on %s (%s): %d %d%s", (int) ev->kind, ev->id, c->space->name,
+                  strna(ev->key), ev->event, ev->detail, ev->gen != c->gen ? " (stale, ignored)" : "");
+        if (ev->gen != c->gen) {
+                event_item_free(ev);
+                return;
+        }
+        if (c->state == CONN_CONNECTING) {
+                /* The listing is being taken; replay after installing it. */
+                ev->next = NULL;
+                if (c->pending_tail)
+                        c->pending_tail->next = ev;
+                else
+                        c->pending_head = ev;
+                c->pending_tail = ev;
+                return;
+        }
+        if (ev->id == EVENT_CLOSED) {
+                connection_lost(c, ev->detail == VIR_CONNECT_CLOSE_REASON_KEEPALIVE
+                                ? "keepalive timed out" : "connection closed");
+                event_item_free(ev);
+                return;
+        }
+        if (ev->kind == KIND_DOMAIN && ev->id == VIR_DOMAIN_EVENT_ID_LIFECYCLE) {
+                if (!on_domain_lifecycle(c, ev))
+                        event_item_free(ev);
+                return;
+        }
+        on_object_signal(c, ev);
+}
+
+/* ---- the manager ------------------------------------------------------- */
+
+static void on_added(void *ud, Space *s, Obj *o) {
+        /* A call's reply published it first: its waiting events follow. */
+        flush_unseen(s->owner, o->kind->id, o->key);
+}
+
+static const SpaceObserver conn_observer = {
+        .added = on_added,
+};
+
+void manager_observe(Manager *m) {
+        for (size_t i = 0; i < m->nconns; i++)
+                space_observe(m->conns[i]->space, &conn_observer, m);
+}
+
+Connection *manager_add_connection(Manager *m, const char *name, const char *uri) {
+        Connection *c = xmalloc0(sizeof(*c));
+
+        c->manager = m;
+        c->space = space_new(name, virt_free_handle);
+        c->space->owner = c;
+        c->uri = xstrdup(uri);
+        c->unseen = strmap_new(unseen_free);
+        c->state = CONN_CONNECTING;
+        c->backoff_usec = BACKOFF_MIN_USEC;
+        m->conns = xrealloc(m->conns, sizeof(*m->conns) * (m->nconns + 1));
+        m->conns[m->nconns++] = c;
+        return c;
+}
+
+void manager_start(Manager *m) {
+        for (size_t i = 0; i < m->nconns; i++)
+                connection_attempt(m->conns[i]);
+}
+
+Manager *manager_new(sd_event *loop, unsigned threads) {
+        Manager *m = xmalloc0(sizeof(*m));
+
+        m->loop = sd_event_ref(loop);
+        m->pool = pool_new(loop, threads);
+        if (!m->pool)
+                return manager_free(m);
+        if (events_start(loop, on_event, m) < 0) {
+                log_error("Failed to start the libvirt event loop");
+                return manager_free(m);
+        }
+        return m;
+}
+
+Manager *manager_free(Manager *m) {
+        if (!m)
+                return NULL;
+        events_stop();
+        pool_free(m->pool);
+        /* Connections, their spaces and the pool stay reachable until exit:
+         * workers may still be inside a hung libvirt call. */
+        sd_event_unref(m->loop);
+        return NULL;
+}

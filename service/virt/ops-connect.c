@@ -1,0 +1,340 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Worker functions of org.libvirt.Connect members. */
+#include <stdio.h>
+
+#include "objects.h"
+#include "ops.h"
+#include "paths.h"
+#include "pool.h"
+#include "util.h"
+#include "xmlcheck.h"
+
+int op_connect_baseline_cpu(Work *w) {
+        const Value *xmls = work_arg(w, 0);
+        _cleanup_free_ const char **v = xmalloc0(sizeof(char *) * (xmls->items.n + 1));
+        char *s;
+
+        for (size_t i = 0; i < xmls->items.n; i++)
+                v[i] = value_get_str(&xmls->items.v[i]);
+        s = virConnectBaselineCPU(w->vconn, v, (unsigned) xmls->items.n, work_u32(w, 1));
+        if (!s)
+                return -1;
+        w->out[0] = value_take_str(s);
+        return 0;
+}
+
+int op_connect_compare_cpu(Work *w) {
+        int v = virConnectCompareCPU(w->vconn, work_str(w, 0), work_u32(w, 1));
+
+        if (v == VIR_CPU_COMPARE_ERROR)
+                return -1;
+        w->out[0] = value_i32(v);
+        return 0;
+}
+
+int op_connect_create_xml(Work *w) {
+        return work_found(w, KIND_DOMAIN, virDomainCreateXML(w->vconn, work_str(w, 0), work_u32(w, 1)), 0);
+}
+
+/* The descriptors of an "ah" argument, as libvirt wants them. */
+static int *fds_of(const Value *v, unsigned *n) {
+        int *fds = xmalloc0(sizeof(int) * (v->items.n + 1));
+
+        for (size_t i = 0; i < v->items.n; i++)
+                fds[i] = v->items.v[i].fd;
+        *n = (unsigned) v->items.n;
+        return fds;
+}
+
+int op_connect_create_xml_with_files(Work *w) {
+        unsigned n;
+        _cleanup_free_ int *fds = fds_of(work_arg(w, 1), &n);
+
+        return work_found(w, KIND_DOMAIN,
+                          virDomainCreateXMLWithFiles(w->vconn, work_str(w, 0), n, fds, work_u32(w, 2)), 0);
+}
+
+int op_connect_define_xml(Work *w) {
+        return work_found(w, KIND_DOMAIN, virDomainDefineXML(w->vconn, work_str(w, 0)), 0);
+}
+
+int op_connect_lookup_by_id(Work *w) {
+        return work_found(w, KIND_DOMAIN, virDomainLookupByID(w->vconn, work_i32(w, 0)), 0);
+}
+
+int op_connect_lookup_by_name(Work *w) {
+        return work_found(w, KIND_DOMAIN, virDomainLookupByName(w->vconn, work_str(w, 0)), 0);
+}
+
+int op_connect_lookup_by_uuid(Work *w) {
+        return work_found(w, KIND_DOMAIN, virDomainLookupByUUIDString(w->vconn, work_str(w, 0)), 0);
+}
+
+/* The domain a save image holds, for polkit's details: libvirt checks its
+ * permissions on that domain (or on the one caller XML puts in its
+ * place, which the arguments already named). */
+static int image_details(Work *w, const char *path, char **xml_out) {
+        _cleanup_free_ char *name = NULL, *uuid = NULL;
+        char *xml = virDomainSaveImageGetXMLDesc(w->vconn, path, 0);
+
+        if (!xml)
+                return -1;
+        if (xml_check_domain(xml, "Save image XML", NULL, &name, &uuid) < 0) {
+                free(xml);
+                work_fail_msg(w, VIR_ERR_XML_ERROR, "The save image holds no readable domain definition");
+                return -1;
+        }
+        details_set(&w->details, "domain_name", name);
+        details_set(&w->details, "domain_uuid", uuid);
+        if (xml_out)
+                *xml_out = xml;
+        else
+                free(xml);
+        return 0;
+}
+
+int op_connect_restore_resolve(Work *w) {
+        /* Caller XML, when given, names the domain already. */
+        if (*work_str(w, 1))
+                return 0;
+        return image_details(w, work_str(w, 0), NULL);
+}
+
+int op_connect_restore(Work *w) {
+        _cleanup_free_ char *name = NULL, *uuid = NULL;
+        char *xml;
+        virDomainPtr dom;
+
+        test_delay();
+        /* Which domain it is, so the reply can wait for its state to be
+         * announced like any other change. */
+        xml = *work_str(w, 1) ? xstrdup(work_str(w, 1)) : virDomainSaveImageGetXMLDesc(w->vconn, work_str(w, 0), 0);
+        if (xml && xml_check_domain(xml, "Save image XML", NULL, &name, &uuid) < 0)
+                uuid = NULL;
+        free(xml);
+        virResetLastError();
+        if (virDomainRestoreFlags(w->vconn, work_str(w, 0), work_str_or_null(w, 1), work_u32(w, 2)) < 0)
+                return -1;
+        if (!uuid || strlen(uuid) != UUID_STRING_LEN || !(dom = virDomainLookupByUUIDString(w->vconn, uuid))) {
+                virResetLastError();
+                return 0;
+        }
+        if (work_found(w, KIND_DOMAIN, dom, WORK_MAX_OUT - 1) < 0) {
+                /* Restored, then gone at once: the restore itself worked. */
+                work_clear_results(w);
+                virResetLastError();
+        }
+        return 0;
+}
+
+int op_connect_save_image_resolve(Work *w) {
+        char *xml = NULL;
+
+        if (image_details(w, work_str(w, 0), &xml) < 0)
+                return -1;
+        free(xml);
+        return 0;
+}
+
+int op_connect_save_image_get_xml(Work *w) {
+        char *xml = virDomainSaveImageGetXMLDesc(w->vconn, work_str(w, 0), work_u32(w, 1));
+
+        if (!xml)
+                return -1;
+        w->out[0] = value_take_str(xml);
+        return 0;
+}
+
+int op_connect_save_image_define(Work *w) {
+        return virDomainSaveImageDefineXML(w->vconn, work_str(w, 0), work_str(w, 1), work_u32(w, 2));
+}
+
+int op_connect_all_domain_stats(Work *w) {
+        virDomainStatsRecordPtr *records = NULL;
+        int n = virConnectGetAllDomainStats(w->vconn, work_u32(w, 0), &records, work_u32(w, 1));
+        Value *list, *uuids;
+
+        if (n < 0)
+                return -1;
+        list = value_init_array(&w->out[0], "(sa{sv})", (size_t) n);
+        /* Which domain each record is about: the reply keeps only those
+         * the caller may read. */
+        uuids = value_init_array(&w->out[1], "s", (size_t) n);
+        for (int i = 0; i < n; i++) {
+                char uuid[VIR_UUID_STRING_BUFLEN] = "";
+                Value *rec = value_init_struct(&list[i], 2);
+                rec[0] = value_str(virDomainGetName(records[i]->dom));
+                rec[1] = value_take_params(typed_params_copy(records[i]->params, records[i]->nparams),
+                                           records[i]->nparams);
+                virDomainGetUUIDString(records[i]->dom, uuid);
+                uuids[i] = value_str(uuid);
+        }
+        virDomainStatsRecordListFree(records);
+        return 0;
+}
+
+int op_connect_get_capabilities(Work *w) {
+        char *s = virConnectGetCapabilities(w->vconn);
+
+        if (!s)
+                return -1;
+        w->out[0] = value_take_str(s);
+        return 0;
+}
+
+int op_connect_get_cpu_model_names(Work *w) {
+        char **models = NULL;
+        int n = virConnectGetCPUModelNames(w->vconn, work_str(w, 0), &models, work_u32(w, 1));
+        Value *v;
+
+        if (n < 0)
+                return -1;
+        v = value_init_array(&w->out[0], "s", (size_t) n);
+        for (int i = 0; i < n; i++)
+                v[i] = value_take_str(models[i]);
+        free(models);
+        return 0;
+}
+
+int op_connect_get_domain_capabilities(Work *w) {
+        char *s = virConnectGetDomainCapabilities(w->vconn, work_str_or_null(w, 0), work_str_or_null(w, 1),
+                                                  work_str_or_null(w, 2), work_str_or_null(w, 3), work_u32(w, 4));
+
+        if (!s)
+                return -1;
+        w->out[0] = value_take_str(s);
+        return 0;
+}
+
+int op_connect_list_domains(Work *w) {
+        virDomainPtr *doms = NULL;
+        int n = virConnectListAllDomains(w->vconn, &doms, work_u32(w, 0));
+        Value *paths, *uuids;
+
+        if (n < 0)
+                return -1;
+        paths = value_init_array(&w->out[0], "o", (size_t) n);
+        uuids = value_init_array(&w->out[1], "s", (size_t) n);
+        for (int i = 0; i < n; i++) {
+                char uuid[VIR_UUID_STRING_BUFLEN] = "";
+                virDomainGetUUIDString(doms[i], uuid);
+                paths[i] = value_take_path(path_for_uuid(w->prefix[KIND_DOMAIN], uuid));
+                uuids[i] = value_str(uuid);
+                virDomainFree(doms[i]);
+        }
+        free(doms);
+        return 0;
+}
+
+int op_connect_node_cpu_map(Work *w) {
+        unsigned char *map = NULL;
+        unsigned int online = 0;
+        int n = virNodeGetCPUMap(w->vconn, &map, &online, work_u32(w, 0));
+        Value *bits;
+
+        if (n < 0)
+                return -1;
+        bits = value_init_array(&w->out[0], "b", (size_t) n);
+        for (int i = 0; i < n; i++)
+                bits[i] = value_bool(map && VIR_CPU_USED(map, i));
+        free(map);
+        return 0;
+}
+
+/* NodeGetCPUStats and NodeGetMemoryStats both answer a{st}. */
+static void field_values(Work *w, const char *const *fields, const unsigned long long *values, int n) {
+        Value *v = value_init_array(&w->out[0], "{st}", (size_t) n);
+
+        for (int i = 0; i < n; i++) {
+                Value *e = value_init_struct(&v[i], 2);
+                v[i].type = 'e';
+                e[0] = value_str(fields[i]);
+                e[1] = value_u64(values[i]);
+        }
+}
+
+int op_connect_node_cpu_stats(Work *w) {
+        int n = 0, cpu = work_i32(w, 0);
+        unsigned flags = work_u32(w, 1);
+        _cleanup_free_ virNodeCPUStatsPtr stats = NULL;
+
+        if (virNodeGetCPUStats(w->vconn, cpu, NULL, &n, flags) < 0)
+                return -1;
+        stats = xmalloc0(sizeof(*stats) * (size_t) (n ? n : 1));
+        if (n > 0 && virNodeGetCPUStats(w->vconn, cpu, stats, &n, flags) < 0)
+                return -1;
+        _cleanup_free_ const char **f = xmalloc0(sizeof(char *) * (size_t) (n + 1));
+        _cleanup_free_ unsigned long long *v = xmalloc0(sizeof(unsigned long long) * (size_t) (n + 1));
+        for (int i = 0; i < n; i++) {
+                f[i] = stats[i].field;
+                v[i] = stats[i].value;
+        }
+        field_values(w, f, v, n);
+        return 0;
+}
+
+int op_connect_node_memory_stats(Work *w) {
+        int n = 0, cell = work_i32(w, 0);
+        unsigned flags = work_u32(w, 1);
+        _cleanup_free_ virNodeMemoryStatsPtr stats = NULL;
+
+        if (virNodeGetMemoryStats(w->vconn, cell, NULL, &n, flags) < 0)
+                return -1;
+        stats = xmalloc0(sizeof(*stats) * (size_t) (n ? n : 1));
+        if (n > 0 && virNodeGetMemoryStats(w->vconn, cell, stats, &n, flags) < 0)
+                return -1;
+        _cleanup_free_ const char **f = xmalloc0(sizeof(char *) * (size_t) (n + 1));
+        _cleanup_free_ unsigned long long *v = xmalloc0(sizeof(unsigned long long) * (size_t) (n + 1));
+        for (int i = 0; i < n; i++) {
+                f[i] = stats[i].field;
+                v[i] = stats[i].value;
+        }
+        field_values(w, f, v, n);
+        return 0;
+}
+
+int op_connect_node_free_memory(Work *w) {
+        unsigned long long v = virNodeGetFreeMemory(w->vconn);
+        virErrorPtr e = virGetLastError();
+
+        if (v == 0 && e && e->code != VIR_ERR_OK)
+                return -1;
+        w->out[0] = value_u64(v);
+        return 0;
+}
+
+int op_connect_node_memory_params(Work *w) {
+        unsigned flags = work_u32(w, 0);
+        virTypedParameterPtr p;
+        int n = 0;
+
+        if (virNodeGetMemoryParameters(w->vconn, NULL, &n, flags) < 0)
+                return -1;
+        p = xmalloc0(sizeof(*p) * (size_t) (n ? n : 1));
+        if (n > 0 && virNodeGetMemoryParameters(w->vconn, p, &n, flags) < 0) {
+                free(p);
+                return -1;
+        }
+        w->out[0] = value_take_params(typed_params_copy(p, n), n);
+        virTypedParamsClear(p, n);
+        free(p);
+        return 0;
+}
+
+int op_connect_node_security_model(Work *w) {
+        virSecurityModel model;
+        Value *v;
+
+        if (virNodeGetSecurityModel(w->vconn, &model) < 0)
+                return -1;
+        v = value_init_struct(&w->out[0], 2);
+        v[0] = value_str(model.model);
+        v[1] = value_str(model.doi);
+        return 0;
+}
+
+int op_connect_node_set_memory_params(Work *w) {
+        const Value *p = work_arg(w, 0);
+
+        return virNodeSetMemoryParameters(w->vconn, p->params.p, p->params.n, work_u32(w, 1));
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Worker functions of the members whose libvirt calls fit no shape. Each
+ * reads its arguments and writes its results as the row's signatures say,
+ * and returns -1 when libvirt failed (its error is recorded for it). */
+
+#include "work.h"
+
+/* org.libvirt.Connect */
+int op_connect_baseline_cpu(Work *w);
+int op_connect_compare_cpu(Work *w);
+int op_connect_create_xml(Work *w);
+int op_connect_create_xml_with_files(Work *w);
+int op_connect_define_xml(Work *w);
+int op_connect_lookup_by_id(Work *w);
+int op_connect_lookup_by_name(Work *w);
+int op_connect_lookup_by_uuid(Work *w);
+int op_connect_restore_resolve(Work *w);
+int op_connect_restore(Work *w);
+int op_connect_save_image_resolve(Work *w);
+int op_connect_save_image_get_xml(Work *w);
+int op_connect_save_image_define(Work *w);
+int op_connect_all_domain_stats(Work *w);
+int op_connect_get_capabilities(Work *w);
+int op_connect_get_cpu_model_names(Work *w);
+int op_connect_get_domain_capabilities(Work *w);
+int op_connect_list_domains(Work *w);
+int op_connect_node_cpu_map(Work *w);
+int op_connect_node_cpu_stats(Work *w);
+int op_connect_node_free_memory(Work *w);
+int op_connect_node_memory_params(Work *w);
+int op_connect_node_memory_stats(Work *w);
+int op_connect_node_security_model(Work *w);
+int op_connect_node_set_memory_params(Work *w);
+
+/* org.libvirt.Domain */
+int op_domain_create_with_files(Work *w);
+int op_domain_get_control_info(Work *w);
+int op_domain_get_job_info(Work *w);
+int op_domain_get_job_stats(Work *w);
+int op_domain_get_metadata(Work *w);
+int op_domain_get_state(Work *w);
+int op_domain_get_stats(Work *w);
+int op_domain_get_time(Work *w);
+int op_domain_get_vcpu_pin_info(Work *w);
+int op_domain_list_snapshots(Work *w);
+int op_domain_memory_stats(Work *w);
+int op_domain_pin_vcpu(Work *w);
+int op_domain_rename(Work *w);
+int op_domain_save(Work *w);
+int op_domain_send_key(Work *w);
+int op_domain_set_autostart(Work *w);
+int op_domain_set_memory(Work *w);
+int op_domain_set_metadata(Work *w);
+int op_domain_snapshot_create(Work *w);
+int op_domain_snapshot_current(Work *w);
+int op_domain_snapshot_lookup(Work *w);
+
+/* org.libvirt.DomainSnapshot */
+int op_snapshot_get_parent(Work *w);
+int op_snapshot_list_children(Work *w);
+
+/* Shared by the ops: the object path of snapshot @name of the target. */
+char *work_snapshot_path(Work *w, const char *name);

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The worker pool. The loop thread hands over a task; a worker runs it
+ * (libvirt calls and plain memory only, never sd-bus); the loop thread gets
+ * it back through the done queue and an eventfd and finishes it. */
+
+#include <stdbool.h>
+#include <systemd/sd-event.h>
+
+typedef struct Task Task;
+
+struct Task {
+        Task *next;
+        /* Runs on a worker. */
+        void (*run)(Task *t);
+        /* Runs on the loop thread afterwards. */
+        void (*done)(Task *t);
+        /* Changes may never take every worker, so reads always find one;
+         * neither kind can starve the other. */
+        bool change;
+};
+
+typedef struct Pool Pool;
+
+Pool *pool_new(sd_event *loop, unsigned threads);
+void pool_submit(Pool *p, Task *t);
+/* Runs @t on a thread of its own (for calls that may hang, like opening a
+ * connection) and hands it back through the same done queue. */
+void pool_run_dedicated(Pool *p, Task *t);
+void pool_free(Pool *p);
+/* Tasks queued or running. */
+unsigned pool_pending(Pool *p);
+
+/* Test builds only: sleeps VIRTBUS_TEST_DELAY_MS before a long operation,
+ * so tests can hold one in flight. A no-op otherwise. */
+void test_delay(void);
