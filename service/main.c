@@ -65,6 +65,7 @@ static void help(void) {
                "  --host-path-dir DIR    Callers other than root may name host files below DIR\n"
                "                         (save images, core dumps); repeatable, default none\n"
                "  --verbose              Log every call and event\n"
+               "  --print-table          Print the method table with its permissions and exit\n"
                "  --version              Print the version and exit\n"
                "  --help                 Print this help and exit\n");
 }
@@ -87,6 +88,7 @@ static int parse_args(int argc, char **argv, Options *o) {
                 { "threads", required_argument, NULL, 't' },
                 { "host-path-dir", required_argument, NULL, 'p' },
                 { "verbose", no_argument, NULL, 'v' },
+                { "print-table", no_argument, NULL, 'T' },
                 { "version", no_argument, NULL, 'V' },
                 { "help", no_argument, NULL, 'h' },
                 {}
@@ -149,6 +151,11 @@ static int parse_args(int argc, char **argv, Options *o) {
                 case 'v':
                         log_verbose = true;
                         break;
+                case 'T':
+                        if (!table_validate())
+                                return -EINVAL;
+                        table_print(stdout);
+                        return 0;
                 case 'V':
                         printf("virtbusd %s\n", VIRTBUS_VERSION);
                         return 0;

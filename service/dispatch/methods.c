@@ -47,6 +47,14 @@ int row_flags_arg(const Row *row) {
         return -1;
 }
 
+static size_t count_names(const char *names) {
+        size_t n = 0;
+
+        for (const char *p = names; *p; p += strlen(p) + 1)
+                n++;
+        return n;
+}
+
 static bool fail(const Interface *iface, const Row *row, const char *why) {
         log_error("Method table: %s.%s: %s", iface->name, row->member, why);
         return false;
@@ -74,8 +82,7 @@ static bool validate_row(const Interface *iface, const Row *row) {
                 return fail(iface, row, "its signature is not the one its shape reads and writes");
         if (signature_count(row->in_sig) > 8 || signature_count(row->out_sig) > WORK_MAX_OUT)
                 return fail(iface, row, "too many arguments");
-        if (signature_count(row->in_sig) + signature_count(row->out_sig) !=
-            (size_t) ({ unsigned n = 0; for (const char *p = row->names; *p; p += strlen(p) + 1) n++; n; }))
+        if (signature_count(row->in_sig) + signature_count(row->out_sig) != count_names(row->names))
                 return fail(iface, row, "argument names and signature differ");
         for (unsigned i = 0; i < ROW_MAX_PERMS; i++) {
                 const Perm *p = &row->perms[i];
@@ -91,4 +98,125 @@ bool table_validate(void) {
                         if (!validate_row(*i, &(*i)->rows[r]))
                                 return false;
         return true;
+}
+
+/* libvirt writes permissions with '_' where polkit actions have '-'. */
+static void print_name(FILE *f, const char *s) {
+        for (; *s; s++)
+                fputc(*s == '-' ? '_' : *s, f);
+}
+
+static void print_value_name(FILE *f, const char *s) {
+        for (; *s; s++)
+                if (*s != ' ' && *s != '(' && *s != ')')
+                        fputc(*s, f);
+}
+
+static void print_perm(FILE *f, const Row *row, const Perm *p) {
+        print_name(f, p->object);
+        fputc(':', f);
+        print_name(f, p->perm);
+        switch (p->when) {
+        case WHEN_ALWAYS:
+                break;
+        case WHEN_FLAGS_ALL:
+                fputc(':', f);
+                print_value_name(f, p->value_name);
+                break;
+        case WHEN_FLAGS_NONE:
+                fputs(":!", f);
+                print_value_name(f, p->value_name);
+                break;
+        case WHEN_ARG_EQUALS: {
+                const char *name = nth_name(row->names, (unsigned) p->arg);
+                fprintf(f, "::%s:", name);
+                print_value_name(f, p->value_name);
+                break;
+        }
+        }
+}
+
+static void print_perms(FILE *f, const Interface *iface, const Row *row, const Perm *perms, size_t n) {
+        bool first = true;
+
+        for (size_t l = 0; l < 2; l++) {
+                const Perm *list = l == 0 ? iface->implicit : perms;
+                size_t size = l == 0 ? ELEMENTSOF(iface->implicit) : n;
+                for (size_t i = 0; list && i < size; i++) {
+                        if (!list[i].object)
+                                continue;
+                        if (!first)
+                                fputs(" + ", f);
+                        print_perm(f, row, &list[i]);
+                        first = false;
+                }
+        }
+}
+
+static void print_checks(FILE *f, const Row *row) {
+        bool first = true;
+
+        for (size_t i = 0; i < ROW_MAX_CHECKS; i++) {
+                const ArgCheck *k = &row->checks[i];
+                const char *name = nth_name(row->names, (unsigned) (k->arg >= 0 ? k->arg : 0));
+                if (k->type == CHECK_NONE)
+                        continue;
+                if (!first)
+                        fputc(' ', f);
+                first = false;
+                switch (k->type) {
+                case CHECK_XML:
+                case CHECK_XML_OPTIONAL:
+                        fprintf(f, "xml:%s", name);
+                        break;
+                case CHECK_OBJECT_XML:
+                case CHECK_OBJECT_XML_OPTIONAL:
+                        fprintf(f, "names-%s:%s", kind_get(k->kind)->name, name);
+                        break;
+                case CHECK_HOST_PATH:
+                        fprintf(f, "host-path:%s", name);
+                        break;
+                default:
+                        break;
+                }
+        }
+}
+
+static void print_row(FILE *f, const Interface *iface, const Row *row, const char *kind, const Row *perms_of) {
+        fprintf(f, "%s\t%s\t%s\t%s\t%s\t", iface->name, row->member, kind,
+                row->type == ROW_PROPERTY ? "" : row->in_sig, row->type == ROW_SIGNAL ? "" : row->out_sig);
+        if (row->type != ROW_SIGNAL)
+                print_perms(f, iface, perms_of, perms_of->perms, ROW_MAX_PERMS);
+        if (perms_of->publish == PUBLISH_LOOKUP) {
+                fputs(perms_of->perms[0].object ? " + " : "", f);
+                print_name(f, kind_get(perms_of->finds)->name);
+                fputs(":getattr", f);
+        }
+        fputc('\t', f);
+        if (perms_of->filter.object)
+                print_perm(f, perms_of, &perms_of->filter);
+        fputc('\t', f);
+        print_checks(f, perms_of);
+        fprintf(f, "\t%s\n", perms_of->flags & ROW_CHANGE ? "change" : "");
+}
+
+void table_print(FILE *f) {
+        fputs("# interface\tmember\tkind\tin\tout\tpermissions\tfilter\tchecks\tchange\n", f);
+        for (const Interface *const *i = interfaces; *i; i++)
+                for (size_t r = 0; r < (*i)->nrows; r++) {
+                        const Row *row = &(*i)->rows[r];
+                        switch (row->type) {
+                        case ROW_METHOD:
+                                print_row(f, *i, row, "method", row);
+                                break;
+                        case ROW_PROPERTY:
+                                print_row(f, *i, row, "property-get", row);
+                                if (row->setter)
+                                        print_row(f, *i, row, "property-set", row->setter);
+                                break;
+                        case ROW_SIGNAL:
+                                print_row(f, *i, row, "signal", row);
+                                break;
+                        }
+                }
 }

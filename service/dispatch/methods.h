@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <systemd/sd-bus.h>
 
 #include "kind.h"
@@ -38,12 +39,13 @@ typedef struct Perm {
         PermWhen when;
         uint64_t value;
         int arg;
+        const char *value_name; /* the flags or value as written, for the printed table */
 } Perm;
 
-#define PERM(obj, p) { obj, p, WHEN_ALWAYS, 0, -1 }
-#define PERM_IF_FLAGS(obj, p, f) { obj, p, WHEN_FLAGS_ALL, (f), -1 }
-#define PERM_UNLESS_FLAGS(obj, p, f) { obj, p, WHEN_FLAGS_NONE, (f), -1 }
-#define PERM_IF_ARG(obj, p, i, v) { obj, p, WHEN_ARG_EQUALS, (v), (i) }
+#define PERM(obj, p) { obj, p, WHEN_ALWAYS, 0, -1, NULL }
+#define PERM_IF_FLAGS(obj, p, f) { obj, p, WHEN_FLAGS_ALL, (f), -1, #f }
+#define PERM_UNLESS_FLAGS(obj, p, f) { obj, p, WHEN_FLAGS_NONE, (f), -1, #f }
+#define PERM_IF_ARG(obj, p, i, v) { obj, p, WHEN_ARG_EQUALS, (v), (i), #v }
 /* libvirt's rule for calls that may change the persistent definition:
  * "save" unless only the live domain is affected. */
 #define PERMS_AFFECT(obj) PERM(obj, "write"), \
@@ -139,6 +141,9 @@ typedef struct Row {
         /* Lookups: what a hidden or missing object answers, formatted with
          * the first argument (libvirt's own text for a missing one). */
         const char *not_found;
+        /* Lookups: the kind of what they find, which the caller must be
+         * allowed to see (getattr). */
+        KindId finds;
         /* Properties: the fact shown, and for a writable one the row that
          * sets it (its permissions and its worker function). */
         int fact;
@@ -164,6 +169,15 @@ const Interface *interface_by_name(const char *name);
 const Row *interface_row(const Interface *iface, RowType type, const char *member);
 /* The index of the argument named "flags", or -1. */
 int row_flags_arg(const Row *row);
+/* Prints the method table, one row per line, tab-separated: interface,
+ * member, kind (method, property-get, property-set, signal), argument and
+ * result signatures, permissions in libvirt's notation (object:permission,
+ * object:permission:FLAGS when all of FLAGS are set, :!FLAGS when none
+ * is, ::arg:VALUE when an argument has a value; joined with " + "), the
+ * filter of lists, the argument checks, and "change" for rows that change
+ * their object. The documentation and its tests are held to it. */
+void table_print(FILE *f);
+
 /* Checks every row against its shape and the kinds' facts; logs and
  * returns false on the first mismatch (a bug: the daemon refuses to run). */
 bool table_validate(void);

@@ -141,7 +141,7 @@ static int finish_all_domain_stats(Call *c, sd_bus_error *error) {
 /* libvirt asks only that the caller may see what it finds (getattr). */
 #define LOOKUP(name, sig, arg, runner, text)                                                    \
         METHOD(name, ARGS(sig, arg), RESULT("o", domain), .loop = lookup_by_id, .run = runner,                \
-               .publish = PUBLISH_LOOKUP, .not_found = text)
+               .publish = PUBLISH_LOOKUP, .finds = KIND_DOMAIN, .not_found = text)
 
 static const Row connect_rows[] = {
         CONNECT_PROPERTY("Connected", CONNECT_CONNECTED, "b"),
