@@ -182,9 +182,29 @@ static void print_checks(FILE *f, const Row *row) {
         }
 }
 
+/* Each argument as "<signature> <name>", joined with ", ": the names are
+ * part of the contract the interface files document. Properties have
+ * their type only. */
+static void print_args(FILE *f, const Row *row, const char *sig, unsigned first) {
+        unsigned n = (unsigned) signature_count(sig);
+
+        for (unsigned i = 0; i < n; i++) {
+                size_t len = signature_first_len(sig);
+                fprintf(f, "%s%.*s", i ? ", " : "", (int) len, sig);
+                if (row->type != ROW_PROPERTY)
+                        fprintf(f, " %s", nth_name(row->names, first + i));
+                sig += len;
+        }
+}
+
 static void print_row(FILE *f, const Interface *iface, const Row *row, const char *kind, const Row *perms_of) {
-        fprintf(f, "%s\t%s\t%s\t%s\t%s\t", iface->name, row->member, kind,
-                row->type == ROW_PROPERTY ? "" : row->in_sig, row->type == ROW_SIGNAL ? "" : row->out_sig);
+        fprintf(f, "%s\t%s\t%s\t", iface->name, row->member, kind);
+        if (row->type != ROW_PROPERTY)
+                print_args(f, row, row->in_sig, 0);
+        fputc('\t', f);
+        if (row->type != ROW_SIGNAL)
+                print_args(f, row, row->out_sig, (unsigned) signature_count(row->in_sig));
+        fputc('\t', f);
         if (row->type != ROW_SIGNAL)
                 print_perms(f, iface, perms_of, perms_of->perms, ROW_MAX_PERMS);
         if (perms_of->publish == PUBLISH_LOOKUP) {

@@ -12,8 +12,9 @@
  * From the rows come the sd-bus vtables (bus/vtable.c), the introspection,
  * the authorization of every call (dispatch/access.c), the parsing of
  * arguments and the building of replies by signature (dispatch/marshal.c).
- * tests/test-table.c holds them equal to the files in interfaces/, to the polkit
- * policy's actions and to docs/authorization.md. */
+ * tests/test-table.c holds them equal to the files in interfaces/, to the
+ * polkit policy's actions, to libvirt's own permissions and to
+ * docs/authorization.md. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -170,8 +171,8 @@ const Row *interface_row(const Interface *iface, RowType type, const char *membe
 /* The index of the argument named "flags", or -1. */
 int row_flags_arg(const Row *row);
 /* Prints the method table, one row per line, tab-separated: interface,
- * member, kind (method, property-get, property-set, signal), argument and
- * result signatures, permissions in libvirt's notation (object:permission,
+ * member, kind (method, property-get, property-set, signal), arguments
+ * and results ("s xml, u flags"; a property's type alone), permissions in libvirt's notation (object:permission,
  * object:permission:FLAGS when all of FLAGS are set, :!FLAGS when none
  * is, ::arg:VALUE when an argument has a value; joined with " + "), the
  * filter of lists, the argument checks, and "change" for rows that change
