@@ -683,8 +683,10 @@ static void call_reply(Call *c) {
                   strna(c->sender), w->r < 0 ? (w->err.message ? w->err.message : "failed") : "done");
         if (w->r < 0) {
                 /* Where polkit hides objects, a missing one and a hidden one
-                 * must read the same: both get the daemon's text. */
-                const VirtKind *vk = virt_kind(c->kind);
+                 * must read the same: both get the daemon's text. A lookup
+                 * is a call on the connection; what it misses is of the
+                 * kind it finds. */
+                const VirtKind *vk = virt_kind(c->row && c->row->publish == PUBLISH_LOOKUP ? c->row->finds : c->kind);
                 if (c->not_found && vk && w->err.code == vk->no_object && c->d->opts.authorize)
                         sd_bus_error_set(&e, errors_name_for_code(w->err.code), c->not_found);
                 else
