@@ -316,15 +316,17 @@ static unsigned needed(Call *c, const Perm **out, unsigned max) {
 static void authorize_step(Call *c) {
         const Perm *perms[ROW_MAX_PERMS * 4];
         unsigned n = needed(c, perms, ELEMENTSOF(perms));
-        bool all_monitor = true;
+        bool all_monitor = true, any_monitor = false;
 
-        for (unsigned i = 0; i < n; i++)
+        for (unsigned i = 0; i < n; i++) {
                 all_monitor = all_monitor && in_monitor_scope(perms[i]->perm);
+                any_monitor = any_monitor || in_monitor_scope(perms[i]->perm);
+        }
         if (n == 0)
                 return call_continue(c);
         if (c->round == 0) {
                 c->round = 1;
-                if (ask_classes(c, all_monitor))
+                if (ask_classes(c, any_monitor))
                         return;
         }
         if (c->round == 1) {
@@ -342,8 +344,14 @@ static void authorize_step(Call *c) {
                 details_set(&d, "verb", c->property ? c->property : sd_bus_message_get_member(c->msg));
                 asks_free(c);
                 for (unsigned i = 0; i < n; i++) {
+                        /* What monitor covers is not asked again per
+                         * object: a caller who may read everything is not
+                         * refused a read because a rule says no to the
+                         * per-object question. */
+                        if (c->monitor == 1 && in_monitor_scope(perms[i]->perm))
+                                continue;
+                        dv[c->nasks] = &d;
                         ask_add(c, ASK_PERM, action_name(perms[i]->object, perms[i]->perm));
-                        dv[i] = &d;
                 }
                 ask_all(c, dv, sd_bus_message_get_allow_interactive_authorization(c->msg));
                 details_clear(&d);
