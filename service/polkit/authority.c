@@ -208,6 +208,15 @@ static char *cache_key(const char *subject, const char *action, const Details *d
         return xasprintf("%s\x1e%s\x1e%s", subject, action, d);
 }
 
+/* A challenge answers only questions that may not interact (a question
+ * that may would have polkit authenticate the caller), so it is kept
+ * apart from other verdicts and consulted for those questions alone. */
+static char *challenge_key(const char *subject, const char *action, const Details *details) {
+        _cleanup_free_ char *ck = cache_key(subject, action, details);
+
+        return xasprintf("%s\x1e" "challenge", ck);
+}
+
 /* ---- users and their queues --------------------------------------------- */
 
 static User *user_get(Authority *a, uid_t uid) {
@@ -301,7 +310,8 @@ static void answer(Question *q, Verdict v, bool cacheable) {
         AuthWaiter *list = q->waiters;
 
         if (cacheable && s && !s->gone) {
-                _cleanup_free_ char *ck = cache_key(q->subject, q->action, &q->details);
+                _cleanup_free_ char *ck = v == VERDICT_CHALLENGE ? challenge_key(q->subject, q->action, &q->details)
+                                                                 : cache_key(q->subject, q->action, &q->details);
                 cache_put(a, s, ck, v);
         }
         q->waiters = NULL;
@@ -356,12 +366,15 @@ static int on_check_reply(sd_bus_message *reply, void *userdata, sd_bus_error *r
         }
         log_debug("polkit: %s for %s: authorized=%d challenge=%d", q->action, q->subject, authorized, challenge);
         /* A one-shot grant after authentication is for this question
-         * only; an auth_admin_keep one may be remembered. Challenges are
-         * never remembered: the next call may allow interaction. */
+         * only; an auth_admin_keep one may be remembered. A challenge is
+         * remembered for questions that may not interact only: the next
+         * call may allow interaction, and is then asked anew. Without
+         * that, a caller whose org.libvirt.dbus.manage is a challenge
+         * (everyone's, by default) would have it asked on every call. */
         if (authorized)
                 answer(q, VERDICT_YES, !q->interactive || retains);
         else
-                answer(q, challenge ? VERDICT_CHALLENGE : VERDICT_NO, !challenge);
+                answer(q, challenge ? VERDICT_CHALLENGE : VERDICT_NO, !challenge || !q->interactive);
         send_queued(a);
         return 0;
 }
@@ -458,6 +471,12 @@ static Verdict ask(Authority *a, Subject *s, AuthWaiter *w) {
         v = cache_get(a, ck);
         if (v != VERDICT_PENDING)
                 return v;
+        if (!w->interactive) {
+                _cleanup_free_ char *chk = challenge_key(s->name, w->action, &w->details);
+                v = cache_get(a, chk);
+                if (v != VERDICT_PENDING)
+                        return v;
+        }
 
         qk = question_key(s->name, w->action, &w->details, w->interactive);
         q = strmap_get(a->questions, qk);
