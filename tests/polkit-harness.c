@@ -659,6 +659,7 @@ vbp_polkit_changed_count(VbpPolkit *p)
 
 typedef struct {
     VbpTestFunc func;
+    const VbpOptions *opts;
 } Case;
 
 /* What a case that died left behind: its polkitd (ours, by the pid it
@@ -714,13 +715,38 @@ run_case(gconstpointer data)
         return;
     }
     if (g_test_subprocess()) {
-        VbpFixture f = { 0 };
+        VbpFixture f = { .data = tc->opts ? tc->opts->data : NULL };
+        VbDaemonOptions daemon = { 0 };
+        g_autofree gchar *dirs = NULL;
+        const char *args[3] = { NULL };
         f.polkit = polkit_new();
         vbp_polkit_start(f.polkit);
-        vb_fixture_setup(&f.vb, NULL);
+        if (tc->opts && tc->opts->host_path_dir) {
+            /* In the program's state directory, which goes at its end
+             * even if the case dies. */
+            g_autofree gchar *template = g_build_filename(g_getenv(ENV_STATE_DIR), "hostpaths-XXXXXX", NULL);
+            dirs = g_mkdtemp(g_steal_pointer(&template));
+            g_assert_nonnull(dirs);
+            g_autofree gchar *allowed = g_build_filename(dirs, "allowed", NULL);
+            g_autofree gchar *outside = g_build_filename(dirs, "outside", NULL);
+            g_assert_cmpint(mkdir(allowed, 0755), ==, 0);
+            g_assert_cmpint(mkdir(outside, 0755), ==, 0);
+            f.allowed_dir = realpath(allowed, NULL);
+            f.outside_dir = realpath(outside, NULL);
+            g_assert_nonnull(f.allowed_dir);
+            g_assert_nonnull(f.outside_dir);
+            args[0] = "--host-path-dir";
+            args[1] = f.allowed_dir;
+            daemon.extra_args = args;
+        }
+        vb_fixture_setup(&f.vb, &daemon);
         tc->func(&f);
-        vb_fixture_teardown(&f.vb, NULL);
+        vb_fixture_teardown(&f.vb, &daemon);
         polkit_free(f.polkit);
+        if (dirs)
+            vb_remove_tree(dirs);
+        free(f.allowed_dir);
+        free(f.outside_dir);
         return;
     }
     g_test_trap_subprocess(NULL, CASE_TIMEOUT_US, G_TEST_SUBPROCESS_INHERIT_STDERR);
@@ -732,11 +758,18 @@ run_case(gconstpointer data)
 }
 
 void
-vbp_add(const char *testpath, VbpTestFunc func)
+vbp_add_full(const char *testpath, const VbpOptions *opts, VbpTestFunc func)
 {
     Case *tc = g_new0(Case, 1);
     tc->func = func;
+    tc->opts = opts;
     g_test_add_data_func_full(testpath, tc, run_case, g_free);
+}
+
+void
+vbp_add(const char *testpath, VbpTestFunc func)
+{
+    vbp_add_full(testpath, NULL, func);
 }
 
 /* ---- callers, test side ------------------------------------------------------ */
@@ -846,6 +879,12 @@ vbp_caller_unique_name(VbpCaller *c)
     return c->unique_name;
 }
 
+GPid
+vbp_caller_pid(VbpCaller *c)
+{
+    return c->pid;
+}
+
 void
 vbp_caller_send(VbpCaller *c, const char *path, const char *iface, const char *method,
                 GVariant *args, gboolean interactive)
@@ -934,7 +973,7 @@ vbp_reply_action(const VbpReply *r)
     g_autoptr(GMatchInfo) m = NULL;
 
     if (!re)
-        re = g_regex_new("org\\.libvirt\\.dbus\\.[a-z]+\\.[a-z-]+", 0, 0, NULL);
+        re = g_regex_new("org\\.libvirt\\.dbus\\.[a-z-]+(\\.[a-z-]+)?", 0, 0, NULL);
     if (r->ok || !r->error_message || !g_regex_match(re, r->error_message, 0, &m))
         return NULL;
     return g_match_info_fetch(m, 0);
@@ -967,81 +1006,4 @@ vbp_call_err_impl(const char *file, int line, VbpCaller *c, const char *path, co
         abort();
     }
     return r;
-}
-
-/* ---- the table ---------------------------------------------------------------- */
-
-static void
-row_free(gpointer data)
-{
-    VbpRow *r = data;
-    g_free(r->interface);
-    g_free(r->member);
-    g_free(r->action);
-    g_free(r->flag_action);
-    g_free(r->note);
-    g_free(r);
-}
-
-const char *
-vbp_kind_name(VbpKind kind)
-{
-    switch (kind) {
-    case VBP_KIND_METHOD: return "method";
-    case VBP_KIND_PROPERTY_READ: return "property read";
-    case VBP_KIND_PROPERTY_WRITE: return "property write";
-    }
-    return "?";
-}
-
-const char *
-vbp_action_permission(const char *action)
-{
-    const char *dot = strrchr(action, '.');
-    return dot ? dot + 1 : action;
-}
-
-GPtrArray *
-vbp_table_load(void)
-{
-    g_autoptr(GError) error = NULL;
-    g_autofree gchar *path = g_build_filename(g_getenv("VIRTBUS_SRCDIR"), "docs", "authorization.md", NULL);
-    g_autofree gchar *text = NULL;
-    GPtrArray *rows = g_ptr_array_new_with_free_func(row_free);
-    g_autoptr(GRegex) re = g_regex_new("org\\.libvirt\\.dbus\\.[a-z]+\\.[a-z-]+", 0, 0, NULL);
-
-    if (!g_file_get_contents(path, &text, NULL, &error))
-        g_error("cannot read %s: %s", path, error->message);
-    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-    for (gchar **l = lines; *l; l++) {
-        if (!g_str_has_prefix(*l, "| org.libvirt."))
-            continue;
-        g_auto(GStrv) cells = g_strsplit(*l, "|", -1);
-        if (g_strv_length(cells) < 6)
-            g_error("%s: malformed table row: %s", path, *l);
-        for (gchar **c = cells; *c; c++)
-            g_strstrip(*c);
-        VbpRow *r = g_new0(VbpRow, 1);
-        r->interface = g_strdup(cells[1]);
-        r->member = g_strdup(cells[2]);
-        if (g_str_equal(cells[3], "method"))
-            r->kind = VBP_KIND_METHOD;
-        else if (g_str_equal(cells[3], "property read"))
-            r->kind = VBP_KIND_PROPERTY_READ;
-        else if (g_str_equal(cells[3], "property write"))
-            r->kind = VBP_KIND_PROPERTY_WRITE;
-        else
-            g_error("%s: unknown kind '%s' in: %s", path, cells[3], *l);
-        g_autoptr(GMatchInfo) m = NULL;
-        if (!g_regex_match(re, cells[4], 0, &m))
-            g_error("%s: no action in: %s", path, *l);
-        r->action = g_match_info_fetch(m, 0);
-        if (g_match_info_next(m, NULL))
-            r->flag_action = g_match_info_fetch(m, 0);
-        r->note = g_strdup(cells[5]);
-        g_ptr_array_add(rows, r);
-    }
-    if (rows->len == 0)
-        g_error("%s: no method and property table found", path);
-    return rows;
 }

@@ -59,11 +59,25 @@ typedef struct VbpPolkit VbpPolkit;
 typedef struct {
     VbFixture vb;
     VbpPolkit *polkit;
+    /* With VbpOptions.host_path_dir: a directory virtbusd was started
+     * with --host-path-dir for, and one beside it that was not given;
+     * both canonical paths, empty, removed with the case. */
+    gchar *allowed_dir;
+    gchar *outside_dir;
+    /* VbpOptions.data. */
+    gconstpointer data;
 } VbpFixture;
+
+typedef struct {
+    gboolean host_path_dir;
+    /* Handed to the case as VbpFixture.data. */
+    gconstpointer data;
+} VbpOptions;
 
 typedef void (*VbpTestFunc)(VbpFixture *f);
 /* Registers a case (run in a subprocess, as harness.c does). */
 void vbp_add(const char *testpath, VbpTestFunc func);
+void vbp_add_full(const char *testpath, const VbpOptions *opts, VbpTestFunc func);
 
 void vbp_polkit_start(VbpPolkit *p);
 /* SIGTERM, and waits until it is gone from the bus. */
@@ -96,6 +110,8 @@ void vbp_caller_free(VbpCaller *c);
 const char *vbp_caller_user(VbpCaller *c);
 /* The caller's unique name on the bus. */
 const char *vbp_caller_unique_name(VbpCaller *c);
+/* Its process ID (what polkit rules see as subject.pid). */
+GPid vbp_caller_pid(VbpCaller *c);
 
 /* Sends a call without waiting for its answer. @args (a tuple, or NULL) is
  * consumed if floating. */
@@ -132,26 +148,3 @@ GVariant *vbp_call_ok_impl(const char *file, int line, VbpCaller *c, const char 
 VbpReply *vbp_call_err_impl(const char *file, int line, VbpCaller *c, const char *path,
                             const char *iface, const char *method, GVariant *args,
                             gboolean interactive, const char *name);
-
-/* ---- the authorization table (docs/authorization.md) ---------------------- */
-
-typedef enum {
-    VBP_KIND_METHOD,
-    VBP_KIND_PROPERTY_READ,
-    VBP_KIND_PROPERTY_WRITE,
-} VbpKind;
-
-typedef struct {
-    gchar *interface;       /* org.libvirt.Connect, ... */
-    gchar *member;
-    VbpKind kind;
-    gchar *action;          /* the action without a flag */
-    gchar *flag_action;     /* the action when a flag changes it, or NULL */
-    gchar *note;
-} VbpRow;
-
-/* Every row of the method and property table, in file order. */
-GPtrArray *vbp_table_load(void);
-const char *vbp_kind_name(VbpKind kind);
-/* The permission part of an action ("start" of org.libvirt.dbus.domain.start). */
-const char *vbp_action_permission(const char *action);
