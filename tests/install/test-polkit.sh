@@ -1,15 +1,18 @@
 #!/bin/sh
 # The installed polkit actions and rules, loaded by a real polkitd on a
 # private system bus, decide as documented:
-#   - defaults: anyone may look (getattr, read, search-domains), everything
-#     else needs an administrator (pkcheck reports a challenge);
+#   - defaults: anyone may look (getattr, read, search-*) and monitor,
+#     everything else, manage included, needs an administrator (pkcheck
+#     reports a challenge);
 #   - the service user, a member of group libvirt, is allowed every action
-#     of the installed policy, and libvirt's org.libvirt.unix.manage;
+#     of the installed policy (manage first of all), and libvirt's
+#     org.libvirt.unix.manage;
 #   - the installed virtbusd, run as the service user on that bus, asks this
 #     polkitd: nobody may read a domain's properties but not suspend it,
 #     a member of group libvirt may;
 #   - the example rule of authorization.md (alice's VMs) does what the text
-#     says, with user nobody standing in for alice.
+#     says, with user nobody standing in for alice: to polkit, and through
+#     the installed virtbusd (she sees and starts her VMs only).
 # polkitd runs in a private mount namespace where its action and rule
 # directories are replaced by temporary ones; the machine's are not touched.
 #
@@ -116,9 +119,11 @@ actions=$(sed -n 's/.*<action id="\([^"]*\)".*/\1/p' "$WORK/actions/org.libvirt.
 
 start_polkitd
 echo "--- shipped policy and rules"
+echo "$actions" | grep -qx org.libvirt.dbus.manage || fail "the policy has no org.libvirt.dbus.manage"
+echo "$actions" | grep -qx org.libvirt.dbus.monitor || fail "the policy has no org.libvirt.dbus.monitor"
 for action in $actions; do
-        case "${action##*.}" in
-        getattr | read | search-domains) expect yes nobody "$nobody_pid" "$action" ;;
+        case "${action#org.libvirt.dbus.}" in
+        monitor | *.getattr | *.read | *.search-*) expect yes nobody "$nobody_pid" "$action" ;;
         *) expect challenge nobody "$nobody_pid" "$action" ;;
         esac
         expect yes "$SERVICE_USER" "$service_pid" "$action" --detail domain_name any
@@ -184,29 +189,65 @@ expect_call yes "$SERVICE_USER" --method org.libvirt.Domain.Suspend
 [ "$(state)" = "(<3>,)" ] || fail "the domain is not paused after Suspend: $(state)"
 expect_call yes "$SERVICE_USER" --method org.libvirt.Domain.Resume
 [ "$(state)" = "(<1>,)" ] || fail "the domain is not running after Resume: $(state)"
-kill "$virtbusd_pid"
-wait "$virtbusd_pid" 2>/dev/null || true
-stop_polkitd
 
 echo "--- with the example rule of authorization.md (alice played by nobody)"
-awk '/^```js/ { f = 1; next } /^```/ { f = 0 } f' "$DEST$DOC_FILE" |
+# The block that starts with the rule's file name, as the document shows it.
+awk '/^```js/ { getline; if ($0 ~ /40-alice.rules/) f = 1 } /^```/ { f = 0 } f' "$DEST$DOC_FILE" |
         sed 's/subject.user != "alice"/subject.user != "nobody"/' >"$WORK/etc-rules/40-alice.rules"
 grep -q 'subject.user != "nobody"' "$WORK/etc-rules/40-alice.rules" ||
         fail "the example rule was not found in $DOC_FILE"
 chmod a+r "$WORK/etc-rules/40-alice.rules"
+# A new polkitd surely has the rule (and virtbusd forgets every verdict).
+stop_polkitd
 start_polkitd
 d=org.libvirt.dbus.domain
-for perm in getattr read start stop save; do
+for perm in getattr read start stop hibernate; do
         expect yes nobody "$nobody_pid" $d.$perm --detail domain_name alice-web
         expect no nobody "$nobody_pid" $d.$perm --detail domain_name bob-db
 done
-for perm in write delete init-control snapshot read-secure; do
+for perm in write save delete init-control snapshot read-secure; do
         expect no nobody "$nobody_pid" $d.$perm --detail domain_name alice-web
 done
+# Not in her list, so refused: she is asked about each VM.
+expect no nobody "$nobody_pid" org.libvirt.dbus.manage
+expect no nobody "$nobody_pid" org.libvirt.dbus.monitor
 expect yes nobody "$nobody_pid" org.libvirt.dbus.connect.search-domains
 expect no nobody "$nobody_pid" org.libvirt.dbus.connect.write
 # Other users are not affected by the rule.
 expect yes "$SERVICE_USER" "$service_pid" $d.start --detail domain_name bob-db
+expect yes "$SERVICE_USER" "$service_pid" org.libvirt.dbus.manage
+
+# Through virtbusd: her VM alice-web and someone else's VM bob-db.
+test_domain=$domain
+domain=""
+for name in alice-web bob-db; do
+        call root --method org.libvirt.Connect.DomainDefineXML \
+                "<domain type='test'><name>$name</name><memory>8192</memory><os><type>hvm</type></os></domain>" \
+                >/dev/null || fail "cannot define $name"
+done
+alice_web=$(call root --method org.libvirt.Connect.DomainLookupByName alice-web | grep -o "/org/libvirt/Test/domain/_[0-9a-f_]*")
+bob_db=$(call root --method org.libvirt.Connect.DomainLookupByName bob-db | grep -o "/org/libvirt/Test/domain/_[0-9a-f_]*")
+[ -n "$alice_web" ] && [ -n "$bob_db" ] || fail "the domains defined are not found"
+listed=$(call nobody --method org.libvirt.Connect.ListDomains 0)
+case "$listed" in
+*"$alice_web"*) ;;
+*) fail "nobody-as-alice does not see alice-web: $listed" ;;
+esac
+case "$listed" in
+*"$bob_db"* | *"$test_domain"*) fail "nobody-as-alice sees VMs that are not hers: $listed" ;;
+esac
+domain=$alice_web
+expect_call yes nobody --method org.libvirt.Domain.Create 0
+[ "$(state)" = "(<1>,)" ] || fail "alice-web is not running after her Create: $(state)"
+expect_call org.freedesktop.DBus.Error.AccessDenied nobody --method org.libvirt.Domain.Suspend
+[ "$(state)" = "(<1>,)" ] || fail "alice-web changed state after a refused Suspend: $(state)"
+expect_call yes nobody --method org.libvirt.Domain.Destroy 0
+[ "$(state)" = "(<5>,)" ] || fail "alice-web is not shut off after her Destroy: $(state)"
+domain=$bob_db
+expect_call org.freedesktop.DBus.Error.UnknownObject nobody --method org.libvirt.Domain.Create 0
+[ "$(state)" = "(<5>,)" ] || fail "bob-db changed state after a refused call: $(state)"
+kill "$virtbusd_pid"
+wait "$virtbusd_pid" 2>/dev/null || true
 stop_polkitd
 
 if [ $errors != 0 ]; then
