@@ -302,7 +302,6 @@ typedef struct {
     guint64 flags;
     const char *arg;    /* an argument set to argval, or NULL */
     guint64 argval;
-    const Term *brings; /* the conditional permission this setting is for, or NULL */
 } Setting;
 
 static gboolean
@@ -347,7 +346,6 @@ settings_of(const Row *r)
     for (guint i = 0; i < r->perms->len; i++) {
         const Term *t = g_ptr_array_index(r->perms, i);
         Setting s = { 0 };
-        s.brings = t;
         if (t->when == WHEN_FLAGS_ALL) {
             s.flags = t->value;
         } else if (t->when == WHEN_ARG) {
@@ -357,7 +355,6 @@ settings_of(const Row *r)
             /* Flags 0 bring it in (the base); one of its flags leaves it
              * out, and the call must then not ask for it. */
             s.flags = t->value & -t->value;
-            s.brings = NULL;
         } else {
             continue;
         }
@@ -924,8 +921,13 @@ walk_row(Report *rep, const char *grants_dir, const Row *r)
             for (guint j = 0; j < need->len; j++)
                 add_unique(deny, g_ptr_array_index(need, j));
             add_unique(deny, vis);
-        } else if (s->brings) {
-            add_unique(deny, s->brings->action);
+        } else {
+            /* What the flag or argument brings in. */
+            for (guint j = 0; j < r->perms->len; j++) {
+                const Term *term = g_ptr_array_index(r->perms, j);
+                if ((term->when == WHEN_FLAGS_ALL || term->when == WHEN_ARG) && term_applies(term, s))
+                    add_unique(deny, term->action);
+            }
         }
         for (guint j = 0; j < deny->len; j++) {
             const char *p = g_ptr_array_index(deny, j);
