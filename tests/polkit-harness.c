@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -286,6 +287,22 @@ extend_bus_policy(const char *state)
     g_setenv("VIRTBUS_BUS_POLICY", path, TRUE);
 }
 
+/* The test users are the machine's: another run of this program (from
+ * another build tree) would remove them under this one's feet. Runs take
+ * turns; the lock goes with the process. */
+static void
+lock_users(void)
+{
+    g_autofree gchar *path = g_build_filename(g_get_tmp_dir(), "virtbus-polkit-test-users.lock", NULL);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+    if (fd < 0)
+        g_error("cannot open %s: %s", path, g_strerror(errno));
+    while (flock(fd, LOCK_EX) < 0)
+        if (errno != EINTR)
+            g_error("cannot lock %s: %s", path, g_strerror(errno));
+}
+
 void
 vbp_init(int *argc, char ***argv)
 {
@@ -307,6 +324,7 @@ vbp_init(int *argc, char ***argv)
     if (g_test_subprocess() || !is_root)
         return;
     open_bus_dir();
+    lock_users();
     create_users();
 }
 
