@@ -2,6 +2,7 @@
 #include <libvirt/libvirt.h>
 
 #include "domain.h"
+#include "lifecycle.h"
 #include "kind.h"
 #include "util.h"
 
@@ -180,29 +181,70 @@ static void nwfilter_xml_details(const char *name, const char *uuid, const char 
 
 /* ---- the registry ------------------------------------------------------- */
 
-#define FACTS(f) f, ELEMENTSOF(f)
+#define FACTS(f) .facts = f, .nfacts = ELEMENTSOF(f)
 
 static const Kind kinds[KIND_MAX] = {
-        [KIND_CONNECT] = { KIND_CONNECT, "connect", "org.libvirt.Connect", NULL, false,
-                           FACTS(connect_facts), -1, 0, NULL, NULL },
-        [KIND_DOMAIN] = { KIND_DOMAIN, "domain", "org.libvirt.Domain", "domain", true,
-                          FACTS(domain_facts), DOM_NAME,
-                          (1u << DOM_STATE) | (1u << DOM_PERSISTENT) | (1u << DOM_NAME),
-                          domain_details, domain_xml_details },
-        [KIND_NETWORK] = { KIND_NETWORK, "network", "org.libvirt.Network", "network", true,
-                           FACTS(network_facts), 2, 0, network_details, network_xml_details },
-        [KIND_STORAGE_POOL] = { KIND_STORAGE_POOL, "storage-pool", "org.libvirt.StoragePool", "storagepool",
-                                true, FACTS(pool_facts), 2, 0, pool_details, pool_xml_details },
-        [KIND_STORAGE_VOL] = { KIND_STORAGE_VOL, "storage-vol", "org.libvirt.StorageVol", "storagevol", false,
-                               FACTS(vol_facts), 0, 0, vol_details, vol_xml_details },
-        [KIND_SECRET] = { KIND_SECRET, "secret", "org.libvirt.Secret", "secret", true,
-                          FACTS(secret_facts), -1, 0, secret_details, secret_xml_details },
-        [KIND_NODE_DEVICE] = { KIND_NODE_DEVICE, "node-device", "org.libvirt.NodeDevice", "nodedev", false,
-                               FACTS(nodedev_facts), 0, 0, nodedev_details, nodedev_xml_details },
-        [KIND_INTERFACE] = { KIND_INTERFACE, "interface", "org.libvirt.Interface", "interface", false,
-                             FACTS(iface_facts), 2, 0, iface_details, iface_xml_details },
-        [KIND_NWFILTER] = { KIND_NWFILTER, "nwfilter", "org.libvirt.NWFilter", "nwfilter", true,
-                            FACTS(nwfilter_facts), 0, 0, nwfilter_details, nwfilter_xml_details },
+        [KIND_CONNECT] = {
+                .id = KIND_CONNECT, .name = "connect", .interface = "org.libvirt.Connect",
+                FACTS(connect_facts), .name_fact = -1,
+        },
+        [KIND_DOMAIN] = {
+                .id = KIND_DOMAIN, .name = "domain", .interface = "org.libvirt.Domain", .segment = "domain",
+                .uuid_keys = true, FACTS(domain_facts), .name_fact = DOM_NAME,
+                .event_facts = (1u << DOM_STATE) | (1u << DOM_PERSISTENT) | (1u << DOM_NAME),
+                .details = domain_details, .xml_details = domain_xml_details,
+                .lifecycle_signal = "DomainEvent", .lifecycle_detail = true,
+                .apply_lifecycle = domain_apply_lifecycle, .event_creates = domain_event_creates,
+        },
+        [KIND_NETWORK] = {
+                .id = KIND_NETWORK, .name = "network", .interface = "org.libvirt.Network", .segment = "network",
+                .uuid_keys = true, FACTS(network_facts), .name_fact = NET_NAME,
+                .event_facts = (1u << NET_ACTIVE) | (1u << NET_PERSISTENT),
+                .details = network_details, .xml_details = network_xml_details,
+                /* libvirt-dbus's NetworkEvent has no detail. */
+                .lifecycle_signal = "NetworkEvent", .lifecycle_detail = false,
+                .apply_lifecycle = network_apply_lifecycle, .event_creates = network_event_creates,
+        },
+        [KIND_STORAGE_POOL] = {
+                .id = KIND_STORAGE_POOL, .name = "storage-pool", .interface = "org.libvirt.StoragePool",
+                .segment = "storagepool", .uuid_keys = true, FACTS(pool_facts), .name_fact = POOL_NAME,
+                .event_facts = (1u << POOL_ACTIVE) | (1u << POOL_PERSISTENT),
+                .details = pool_details, .xml_details = pool_xml_details,
+                .lifecycle_signal = "StoragePoolEvent", .lifecycle_detail = true,
+                .apply_lifecycle = pool_apply_lifecycle, .event_creates = pool_event_creates,
+        },
+        /* Volumes have no events: their pool's events and the calls that
+         * change them keep them current. */
+        [KIND_STORAGE_VOL] = {
+                .id = KIND_STORAGE_VOL, .name = "storage-vol", .interface = "org.libvirt.StorageVol",
+                .segment = "storagevol", FACTS(vol_facts), .name_fact = VOL_NAME,
+                .details = vol_details, .xml_details = vol_xml_details,
+        },
+        [KIND_SECRET] = {
+                .id = KIND_SECRET, .name = "secret", .interface = "org.libvirt.Secret", .segment = "secret",
+                .uuid_keys = true, FACTS(secret_facts), .name_fact = -1,
+                .details = secret_details, .xml_details = secret_xml_details,
+                .lifecycle_signal = "SecretEvent", .lifecycle_detail = true,
+                .apply_lifecycle = secret_apply_lifecycle, .event_creates = secret_event_creates,
+        },
+        [KIND_NODE_DEVICE] = {
+                .id = KIND_NODE_DEVICE, .name = "node-device", .interface = "org.libvirt.NodeDevice",
+                .segment = "nodedev", FACTS(nodedev_facts), .name_fact = DEV_NAME,
+                .details = nodedev_details, .xml_details = nodedev_xml_details,
+                .lifecycle_signal = "NodeDeviceEvent", .lifecycle_detail = true,
+                .apply_lifecycle = nodedev_apply_lifecycle, .event_creates = nodedev_event_creates,
+        },
+        /* Host interfaces and network filters have no events in libvirt. */
+        [KIND_INTERFACE] = {
+                .id = KIND_INTERFACE, .name = "interface", .interface = "org.libvirt.Interface",
+                .segment = "interface", FACTS(iface_facts), .name_fact = IFACE_NAME,
+                .details = iface_details, .xml_details = iface_xml_details,
+        },
+        [KIND_NWFILTER] = {
+                .id = KIND_NWFILTER, .name = "nwfilter", .interface = "org.libvirt.NWFilter",
+                .segment = "nwfilter", .uuid_keys = true, FACTS(nwfilter_facts), .name_fact = NWFILTER_NAME,
+                .details = nwfilter_details, .xml_details = nwfilter_xml_details,
+        },
 };
 
 const Kind *kind_get(KindId id) {
