@@ -265,10 +265,17 @@ static char *secret_key(void *h) {
 
 static int secret_fetch(void *h, Value *f) {
         char uuid[VIR_UUID_STRING_BUFLEN];
+        virSecretPtr now;
         int type;
 
         if (virSecretGetUUIDString(h, uuid) < 0)
                 return -1;
+        /* Everything a handle says is local: asking libvirt again is what
+         * tells whether the secret still exists (after Undefine). */
+        now = virSecretLookupByUUIDString(virSecretGetConnect(h), uuid);
+        if (!now)
+                return -1;
+        virSecretFree(now);
         type = virSecretGetUsageType(h);
         if (type < 0)
                 return -1;
@@ -310,10 +317,12 @@ static char *nodedev_key(void *h) {
 static int nodedev_fetch(void *h, Value *f) {
         const char *name = virNodeDeviceGetName(h);
 
-        if (!name)
+        /* The handle's name and parent are local: asking libvirt something
+         * tells whether the device still exists (after Destroy). */
+        if (!name || virNodeDeviceNumOfCaps(h) < 0)
                 return -1;
         f[DEV_NAME] = value_str(name);
-        /* The root device has no parent: "" as libvirt-dbus cannot say. */
+        /* The root device has no parent: "". */
         f[DEV_PARENT] = value_str(virNodeDeviceGetParent(h));
         virResetLastError();
         return 0;
@@ -392,9 +401,16 @@ static char *nwfilter_key(void *h) {
 
 static int nwfilter_fetch(void *h, Value *f) {
         char uuid[VIR_UUID_STRING_BUFLEN];
+        char *xml;
 
         if (virNWFilterGetUUIDString(h, uuid) < 0)
                 return -1;
+        /* The handle's name and UUID are local: asking libvirt for the
+         * definition tells whether the filter still exists. */
+        xml = virNWFilterGetXMLDesc(h, 0);
+        if (!xml)
+                return -1;
+        free(xml);
         f[NWFILTER_NAME] = value_str(virNWFilterGetName(h));
         f[NWFILTER_UUID] = value_str(uuid);
         return 0;
