@@ -468,6 +468,31 @@ test_unsupported_and_errors(VbFixture *f, gconstpointer data)
                       ERR_NO_NODEDEV);
     assert_call_error(f, VB_TEST_PATH, VB_IFACE_CONNECT, "InterfaceLookupByMAC",
                       g_variant_new("(s)", "00:00:00:00:00:01"), ERR_NO_INTERFACE);
+    /* The texts are libvirt's: virtbusd answers a hidden object with the
+     * same words as a missing one. */
+    static const struct {
+        const char *method, *arg, *text;
+    } texts[] = {
+        { "NetworkLookupByName", "nosuch", "Network not found: no network with matching name 'nosuch'" },
+        { "NetworkLookupByUUID", "00000000-1111-2222-3333-444444444444",
+          "Network not found: no network with matching uuid '00000000-1111-2222-3333-444444444444'" },
+        { "StoragePoolLookupByName", "nosuch", "Storage pool not found: no storage pool with matching name 'nosuch'" },
+        { "StoragePoolLookupByUUID", "00000000-1111-2222-3333-444444444444",
+          "Storage pool not found: no storage pool with matching uuid '00000000-1111-2222-3333-444444444444'" },
+        { "StorageVolLookupByKey", "/no/vol", "Storage volume not found: no storage vol with matching key /no/vol" },
+        { "StorageVolLookupByPath", "/no/vol",
+          "Storage volume not found: no storage vol with matching path '/no/vol'" },
+        { "NodeDeviceLookupByName", "nosuch", "Node device not found: no node device with matching name 'nosuch'" },
+        { "InterfaceLookupByName", "nosuch", "Interface not found: no interface with matching name 'nosuch'" },
+        { "InterfaceLookupByMAC", "00:00:00:00:00:01",
+          "Interface not found: no interface with matching mac '00:00:00:00:00:01'" },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(texts); i++) {
+        g_autoptr(GError) e = vb_call_err(f, VB_TEST_PATH, VB_IFACE_CONNECT, texts[i].method,
+                                          g_variant_new("(s)", texts[i].arg));
+        g_autofree gchar *text = vb_error_text(e);
+        g_assert_cmpstr(text, ==, texts[i].text);
+    }
     const char *missing[] = {
         NET_PREFIX "_00000000_1111_2222_3333_444444444444",
         VB_TEST_PATH "/storagepool/_00000000_1111_2222_3333_444444444444",

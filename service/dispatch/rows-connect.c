@@ -45,22 +45,6 @@ static bool list_match(const Value *f, uint32_t flags) {
                                                : VIR_CONNECT_LIST_DOMAINS_NO_AUTOSTART);
 }
 
-static int list_domains_from_table(Call *c, sd_bus_error *error) {
-        uint32_t flags = value_get_u32(&c->in[0]);
-        ObjTable *t = c->space->tables[KIND_DOMAIN];
-        Value *v;
-        size_t n = 0;
-
-        if (flags & ~TABLE_LIST_FLAGS)
-                return 1;
-        v = value_init_array(&c->work.out[0], "o", obj_table_size(t));
-        OBJ_TABLE_FOREACH(o, t, b)
-                if (list_match(o->facts, flags) && access_may_see(c->seen, c->space, o))
-                        v[n++] = value_path(o->path);
-        c->work.out[0].items.n = n;
-        return 0;
-}
-
 /* Results libvirt listed, trimmed to what the caller may see: out[0] the
  * answer, out[1] the key of each entry. */
 static int keep_visible(Call *c, KindId kind) {
@@ -85,9 +69,6 @@ static int keep_visible(Call *c, KindId kind) {
         return 0;
 }
 
-static int finish_domain_list(Call *c, sd_bus_error *error) {
-        return keep_visible(c, KIND_DOMAIN);
-}
 
 /* The table knows every object's key and name (and a domain's id): a
  * lookup of a known object needs no libvirt round trip. Only misses go to
@@ -149,7 +130,7 @@ static int lookup_from_table(Call *c, sd_bus_error *error) {
         return 0;
 }
 
-/* ---- lists of the other kinds from the table -------------------------------- */
+/* ---- lists from the table ----------------------------------------------------- */
 
 /* Networks and pools share libvirt's list flags for these (and their facts'
  * layout); interfaces only have active and inactive. */
@@ -170,6 +151,8 @@ static bool active_persistent_match(const Value *f, uint32_t flags) {
 
 static bool kind_list_match(KindId kind, const Value *f, uint32_t flags) {
         switch (kind) {
+        case KIND_DOMAIN:
+                return list_match(f, flags);
         case KIND_NETWORK:
         case KIND_STORAGE_POOL:
                 return active_persistent_match(f, flags);
@@ -184,6 +167,8 @@ static bool kind_list_match(KindId kind, const Value *f, uint32_t flags) {
 
 static uint32_t kind_table_flags(KindId kind) {
         switch (kind) {
+        case KIND_DOMAIN:
+                return TABLE_LIST_FLAGS;
         case KIND_NETWORK:
         case KIND_STORAGE_POOL:
                 return ACTIVE_PERSISTENT_FLAGS;
@@ -330,7 +315,7 @@ static const Row connect_rows[] = {
                .perms = { PERM("connect", "read") }, CONN_STRING(virConnectGetSysinfo)),
         METHOD("ListDomains", ARGS("u", flags), RESULT("ao", domains),
                .perms = { PERM("connect", "search-domains") }, .filter = PERM("domain", "getattr"),
-               .loop = list_domains_from_table, .run = op_connect_list_domains, .finish = finish_domain_list),
+               .loop = list_from_table, .run = op_connect_list_domains, .finish = finish_kind_list),
         METHOD("NodeGetCPUMap", ARGS("u", flags), RESULT("ab", res),
                .perms = { PERM("connect", "read") }, .run = op_connect_node_cpu_map),
         METHOD("NodeGetCPUStats", ARGS("i", cpuNum, "u", flags), RESULT("a{st}", cpuStats),

@@ -761,10 +761,10 @@ static bool on_lifecycle(Connection *c, EventItem *ev) {
         }
 
         facts_copy(k, next, o->facts);
-        /* Only domains can be renamed. */
-        if (ev->kind == KIND_DOMAIN && ev->name && !streq(value_get_str(&next[DOM_NAME]), ev->name)) {
-                value_clear(&next[DOM_NAME]);
-                next[DOM_NAME] = value_str(ev->name);
+        /* An event that names its object (a domain's) carries a rename. */
+        if (ev->name && k->name_fact >= 0 && !streq(value_get_str(&next[k->name_fact]), ev->name)) {
+                value_clear(&next[k->name_fact]);
+                next[k->name_fact] = value_str(ev->name);
         }
         gone = k->apply_lifecycle(next, ev->event, ev->detail, ev->dom_id);
         /* libvirt-dbus's signal first: it is what most clients wait for. */
