@@ -114,8 +114,11 @@ function sameList(what, shown, expected) {
 // --- TAP --------------------------------------------------------------------
 
 const steps = [];
-function step(name, fn, { critical = false } = {}) {
-    steps.push({ name, fn, critical });
+// A critical step's failure stops the run; "needs" names earlier steps whose
+// failure leaves nothing for this one to check.
+function step(name, fn, { critical = false, needs = [] } = {}) {
+    steps.push({ name, fn, critical, needs });
+    return name;
 }
 
 function diag(text) {
@@ -167,11 +170,24 @@ async function card(id) {
     return { total: parseInt(title, 10), active: parseInt(counts[0], 10), inactive: parseInt(counts[1], 10) };
 }
 
+// Toasts (the page's error notifications) cover the cards; a failure they
+// report has been counted already, so later steps close them.
+async function dismissToasts() {
+    const toasts = app.locator('.pf-c-alert-group.pf-m-toast .pf-c-alert, .pf-v5-c-alert-group.pf-m-toast .pf-v5-c-alert');
+    while (await toasts.count()) {
+        const toast = toasts.first();
+        diag(`closing a notification: ${(await toast.innerText()).replace(/\s+/g, ' ')}`);
+        await toast.locator('.pf-c-alert__action button, .pf-v5-c-alert__action button').click();
+        await page.waitForTimeout(200);
+    }
+}
+
 async function gotoVmList() {
     const crumb = app.locator('.pf-c-breadcrumb a, .pf-v5-c-breadcrumb a', { hasText: 'Virtual machines' });
     if (await crumb.count())
         await crumb.first().click();
     await app.locator('#virtual-machines-listing').waitFor({ timeout: STEP_TIMEOUT });
+    await dismissToasts();
 }
 
 async function noRowError(prefix, name) {
@@ -272,7 +288,8 @@ step('the Storage pools and Networks cards count what virsh lists', async () => 
     checkCard(await card('card-pf-networks'), virshTable('net-list'), 'Networks');
 });
 
-step('the Storage pools page lists virsh pool-list --all', async () => {
+const poolsPage = step('the Storage pools page lists virsh pool-list --all', async () => {
+    await dismissToasts();
     await app.locator('#card-pf-storage-pools .card-pf-title-link').click();
     await app.locator('#storage-pools-listing').waitFor({ timeout: STEP_TIMEOUT });
     const expected = virshTable('pool-list');
@@ -281,21 +298,21 @@ step('the Storage pools page lists virsh pool-list --all', async () => {
     sameList('pools', shown.map(p => `${p.name}:${p.state}`), expected.map(p => `${p.name}:${p.state}`));
 });
 
-step(`activate storage pool ${poolSpare} from the page`, async () => {
+const poolUp = step(`activate storage pool ${poolSpare} from the page`, async () => {
     await app.locator(`[id="activate-pool-${poolSpare}-system"]`).click();
     await waitText(`[id="pool-${poolSpare}-system-state"]`, 'active');
     await noRowError('pool', poolSpare);
     await until('virsh pool-info to say running', () => virshInfo('pool-info', poolSpare).State === 'running');
-});
+}, { needs: [poolsPage] });
 
 step(`deactivate storage pool ${poolSpare} from the page`, async () => {
     await app.locator(`[id="deactivate-pool-${poolSpare}-system"]`).click();
     await waitText(`[id="pool-${poolSpare}-system-state"]`, 'inactive');
     await noRowError('pool', poolSpare);
     await until('virsh pool-info to say inactive', () => virshInfo('pool-info', poolSpare).State === 'inactive');
-});
+}, { needs: [poolUp] });
 
-step('the Networks page lists virsh net-list --all', async () => {
+const networksPage = step('the Networks page lists virsh net-list --all', async () => {
     await gotoVmList();
     await app.locator('#card-pf-networks .card-pf-title-link').click();
     await app.locator('#networks-listing').waitFor({ timeout: STEP_TIMEOUT });
@@ -305,21 +322,21 @@ step('the Networks page lists virsh net-list --all', async () => {
     sameList('networks', shown.map(n => `${n.name}:${n.state}`), expected.map(n => `${n.name}:${n.state}`));
 });
 
-step(`activate network ${netSpare} from the page`, async () => {
+const networkUp = step(`activate network ${netSpare} from the page`, async () => {
     await app.locator(`[id="activate-network-${netSpare}-system"]`).click();
     await waitText(`[id="network-${netSpare}-system-state"]`, 'active');
     await noRowError('network', netSpare);
     await until('virsh net-info to say active', () => virshInfo('net-info', netSpare).Active === 'yes');
-});
+}, { needs: [networksPage] });
 
 step(`deactivate network ${netSpare} from the page`, async () => {
     await app.locator(`[id="deactivate-network-${netSpare}-system"]`).click();
     await waitText(`[id="network-${netSpare}-system-state"]`, 'inactive');
     await noRowError('network', netSpare);
     await until('virsh net-info to say inactive', () => virshInfo('net-info', netSpare).Active === 'no');
-});
+}, { needs: [networkUp] });
 
-step(`the Delete dialog of ${vmOff} offers its volume ${volume}`, async () => {
+const deleteDialog = step(`the Delete dialog of ${vmOff} offers its volume ${volume}`, async () => {
     await gotoVmList();
     await app.locator(`[id="vm-${vmOff}-system-action-kebab"]`).click();
     await app.locator(`[id="vm-${vmOff}-system-delete"]`).click();
@@ -349,7 +366,7 @@ step(`delete ${vmOff} with its volume; virsh finds neither`, async () => {
         throw new Error(`the page shows: ${(await warning.first().innerText()).replace(/\s+/g, ' ')}`);
     const shown = await app.locator('#virtual-machines-listing .vm-list-item-name').allInnerTexts();
     sameList('VMs after the delete', shown.map(s => s.trim()), virshDomains());
-});
+}, { needs: [deleteDialog] });
 
 // --- Run ----------------------------------------------------------------------
 
@@ -377,10 +394,14 @@ async function main() {
 
     let failed = 0;
     let blocker = null;
+    const failedSteps = new Set();
     for (const [i, s] of steps.entries()) {
         const n = i + 1;
-        if (blocker) {
-            console.log(`not ok ${n} - ${s.name} # not run: "${blocker}" failed`);
+        const missing = blocker || s.needs.find(name => failedSteps.has(name));
+        if (missing) {
+            console.log(`not ok ${n} - ${s.name}`);
+            diag(`not run: "${missing}" failed`);
+            failedSteps.add(s.name);
             failed++;
             continue;
         }
@@ -396,6 +417,7 @@ async function main() {
         const secs = ((Date.now() - started) / 1000).toFixed(1);
         if (error) {
             failed++;
+            failedSteps.add(s.name);
             console.log(`not ok ${n} - ${s.name}`);
             diag(error.message.split('\n')[0]);
             diag(`screenshot: ${path.basename(shot)}`);
