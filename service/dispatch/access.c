@@ -281,7 +281,7 @@ static void arg_object_details(Call *c, const Perm *p, Details *d) {
 
         driver_details(c, c->space, d);
         if (o)
-                o->kind->details(o, d);
+                obj_details(o, d);
         else if (k && k->id == KIND_STORAGE_VOL)
                 details_set(d, "vol_key", key);
 }
@@ -477,7 +477,7 @@ static void list_step(Call *c) {
                                         a->kind = k;
                                         a->key = xstrdup(o->key);
                                         driver_details(c, s, &ds[n]);
-                                        o->kind->details(o, &ds[n]);
+                                        obj_details(o, &ds[n]);
                                         dv[n] = &ds[n];
                                         n++;
                                 }
@@ -620,7 +620,7 @@ int access_check_args(Call *c, sd_bus_error *error) {
                         r = xml_check_object(s, k->what, error, &f);
                         if (r < 0)
                                 break;
-                        kind_get(k->kind)->xml_details(f.name, f.uuid, f.mac, &c->details);
+                        kind_xml_details(kind_get(k->kind), f.name, f.uuid, f.mac, &c->details);
                         xml_facts_clear(&f);
                         break;
                 }
