@@ -4,7 +4,8 @@
  * volumes (created, copied, resized, wiped, deleted; checked with qemu-img
  * and virsh vol-info), and changes made behind virtbusd's back (virsh)
  * arriving as lifecycle signals, PropertiesChanged, InterfacesAdded and
- * InterfacesRemoved. One private libvirtd (libvirtd/start-libvirtd, KVM
+ * InterfacesRemoved, and what changed while libvirtd was restarted
+ * announced after the reconnection. One private libvirtd (libvirtd/start-libvirtd, KVM
  * hidden) serves the whole program as /org/libvirt/QEMU; libvirt's own view
  * comes from virsh on its socket. Needs root; skipped without libvirtd,
  * virsh or qemu-img. */
@@ -414,6 +415,80 @@ test_behind_back(VbFixture *f, gconstpointer data)
     }
 }
 
+/* ---- libvirtd restarted --------------------------------------------------------------- */
+
+/* A case that fails while virtbusd is frozen must not leave it stopped. */
+static volatile pid_t frozen_pid;
+
+static void
+on_fatal_in_case(int sig)
+{
+    if (frozen_pid > 0)
+        kill(frozen_pid, SIGCONT);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static gchar *
+define_secret(VbFixture *f, const char *uuid)
+{
+    g_autofree gchar *xml = g_strdup_printf("<secret ephemeral='no' private='no'><uuid>%s</uuid></secret>", uuid);
+    return kv_call_path(f, QEMU_PATH, VB_IFACE_CONNECT, "SecretDefineXML", g_variant_new("(su)", xml, 0));
+}
+
+/* Changes made while virtbusd could not watch (frozen while libvirtd is
+ * killed, restarted and changed) are announced once it reconnects, for
+ * kinds with events (secrets) and without (filters) alike. */
+static void
+test_restart(VbFixture *f, gconstpointer data)
+{
+    g_autofree gchar *gone_uuid = g_uuid_string_random();
+    g_autofree gchar *new_uuid = g_uuid_string_random();
+    g_autofree gchar *gone_filter_uuid = g_uuid_string_random();
+    g_autofree gchar *new_filter_uuid = g_uuid_string_random();
+    g_autofree gchar *gone = define_secret(f, gone_uuid);
+    g_autofree gchar *filter_xml = g_strdup_printf("<filter name='vb-gone' chain='root'><uuid>%s</uuid></filter>",
+                                                   gone_filter_uuid);
+    g_autofree gchar *gone_filter = kv_call_path(f, QEMU_PATH, VB_IFACE_CONNECT, "NWFilterDefineXML",
+                                                 g_variant_new("(s)", filter_xml));
+    kv_wait_object(f, gone, TRUE);
+    kv_wait_object(f, gone_filter, TRUE);
+
+    signal(SIGABRT, on_fatal_in_case);
+    signal(SIGTRAP, on_fatal_in_case);
+    frozen_pid = f->daemon_pid;
+    g_assert_cmpint(kill(f->daemon_pid, SIGSTOP), ==, 0);
+    const char *restart_kill[] = { lv.script, "stop", "--kill", lv.dir, NULL };
+    const char *restart_start[] = { lv.script, "start", lv.dir, NULL };
+    g_free(run_argv(restart_kill, TRUE));
+    g_free(run_argv(restart_start, TRUE));
+    g_free(virsh("secret-undefine", gone_uuid, NULL));
+    g_free(virsh("nwfilter-undefine", "vb-gone", NULL));
+    g_autofree gchar *secret_xml = g_strdup_printf("<secret ephemeral='no' private='no'><uuid>%s</uuid></secret>",
+                                                   new_uuid);
+    g_autofree gchar *secret_file = write_file(f, "new-secret.xml", secret_xml);
+    g_free(virsh("secret-define", secret_file, NULL));
+    g_autofree gchar *new_filter_xml = g_strdup_printf("<filter name='vb-new' chain='root'><uuid>%s</uuid></filter>",
+                                                       new_filter_uuid);
+    g_autofree gchar *filter_file = write_file(f, "new-filter.xml", new_filter_xml);
+    g_free(virsh("nwfilter-define", filter_file, NULL));
+    g_assert_cmpint(kill(f->daemon_pid, SIGCONT), ==, 0);
+    frozen_pid = 0;
+
+    g_autofree gchar *created = uuid_path("secret", new_uuid);
+    g_autofree gchar *new_filter = uuid_path("nwfilter", new_filter_uuid);
+    kv_wait_object(f, gone, FALSE);
+    kv_wait_object(f, gone_filter, FALSE);
+    kv_wait_object(f, created, TRUE);
+    kv_wait_object(f, new_filter, TRUE);
+    kv_wait_property(f, QEMU_PATH, VB_IFACE_CONNECT, "Connected", g_variant_new_boolean(TRUE));
+    g_assert_true(kv_list_has(f, QEMU_PATH, VB_IFACE_CONNECT, "ListSecrets", 0, created));
+    g_assert_false(kv_list_has(f, QEMU_PATH, VB_IFACE_CONNECT, "ListSecrets", 0, gone));
+
+    g_free(virsh("secret-undefine", new_uuid, NULL));
+    g_free(virsh("nwfilter-undefine", "vb-new", NULL));
+}
+
 /* ---- running the program ------------------------------------------------------------ */
 
 static const char *
@@ -473,6 +548,7 @@ static const struct {
     { "/kinds-libvirtd/nwfilters", test_nwfilters },
     { "/kinds-libvirtd/dir-pool", test_dir_pool },
     { "/kinds-libvirtd/behind-back", test_behind_back },
+    { "/kinds-libvirtd/restart", test_restart },
 };
 
 int

@@ -389,6 +389,8 @@ test_nodedev(VbFixture *f, gconstpointer data)
                       ERR_NO_NODEDEV);
     /* PCI passthrough is not for the test driver. */
     assert_call_error(f, host1, KV_IFACE_NODEDEV, "Detach", g_variant_new("(su)", "", 0), VB_ERR_NO_SUPPORT);
+    assert_call_error(f, host1, KV_IFACE_NODEDEV, "ReAttach", NULL, VB_ERR_NO_SUPPORT);
+    assert_call_error(f, host1, KV_IFACE_NODEDEV, "Reset", NULL, VB_ERR_NO_SUPPORT);
 }
 
 /* ---- host interfaces ------------------------------------------------------------- */
@@ -437,9 +439,17 @@ test_interfaces(VbFixture *f, gconstpointer data)
     assert_call_error(f, VB_TEST_PATH, VB_IFACE_CONNECT, "InterfaceLookupByName", g_variant_new("(s)", "vbeth0"),
                       ERR_NO_INTERFACE);
 
+    /* Committed, a definition stays. */
+    kv_call_void(f, VB_TEST_PATH, VB_IFACE_CONNECT, "InterfaceChangeBegin", g_variant_new("(u)", 0));
     g_autofree gchar *again = kv_call_path(f, VB_TEST_PATH, VB_IFACE_CONNECT, "InterfaceDefineXML",
                                            g_variant_new("(su)", xml, 0));
     kv_wait_object(f, again, TRUE);
+    kv_call_void(f, VB_TEST_PATH, VB_IFACE_CONNECT, "InterfaceChangeCommit", g_variant_new("(u)", 0));
+    g_autofree gchar *kept = kv_call_path(f, VB_TEST_PATH, VB_IFACE_CONNECT, "InterfaceLookupByName",
+                                          g_variant_new("(s)", "vbeth0"));
+    g_assert_cmpstr(kept, ==, again);
+    assert_call_error(f, VB_TEST_PATH, VB_IFACE_CONNECT, "InterfaceChangeCommit", g_variant_new("(u)", 0),
+                      VB_ERR_OPERATION_INVALID);
     kv_call_void(f, again, KV_IFACE_INTERFACE, "Undefine", NULL);
     kv_wait_object(f, again, FALSE);
     g_assert_false(kv_list_has(f, VB_TEST_PATH, VB_IFACE_CONNECT, "ListInterfaces", 0, again));
