@@ -363,6 +363,23 @@ run_case(VbFixture *f, gconstpointer data)
     c->func(f, data);
 }
 
+void
+vq_set_unavailable(const char *reason, gboolean failure)
+{
+    if (vq.skip || vq.start_error)
+        return;
+    if (failure)
+        vq.start_error = g_strdup(reason);
+    else
+        vq.skip = g_intern_string(reason);
+}
+
+gboolean
+vq_available(void)
+{
+    return !vq.skip && !vq.start_error;
+}
+
 static void
 skip_case(gconstpointer reason)
 {

@@ -30,6 +30,12 @@
 void vq_init(int *argc, char ***argv, const char *name);
 /* Registers a case run against the private libvirtd. */
 void vq_add(const char *testpath, VbTestFunc func);
+/* Something the cases need is not there: the cases registered from now on
+ * are skipped (@failure FALSE: a prerequisite the machine lacks) or fail
+ * (@failure TRUE) with @reason. */
+void vq_set_unavailable(const char *reason, gboolean failure);
+/* Whether the cases will run (in this process or its case processes). */
+gboolean vq_available(void);
 /* Instead of vb_run(): also stops libvirtd and its guests and removes
  * their state. */
 int vq_run(void);
