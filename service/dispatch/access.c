@@ -420,7 +420,7 @@ static void list_step(Call *c) {
                                         a->kind = k;
                                         a->key = xstrdup(o->key);
                                         driver_details(c, s, &ds[n]);
-                                        o->kind->details(o, &ds[n]);
+                                        obj_details(o, &ds[n]);
                                         dv[n] = &ds[n];
                                         n++;
                                 }
@@ -611,7 +611,7 @@ int access_check_args(Call *c, sd_bus_error *error) {
                         r = xml_check_object(s, k->what, error, &f);
                         if (r < 0)
                                 break;
-                        kind_get(k->kind)->xml_details(f.name, f.uuid, f.mac, &c->details);
+                        kind_xml_details(kind_get(k->kind), f.name, f.uuid, f.mac, &c->details);
                         xml_facts_clear(&f);
                         break;
                 }

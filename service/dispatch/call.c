@@ -110,7 +110,7 @@ static Call *call_new(Dispatcher *d, Connection *conn, const Interface *iface, c
                 c->kind = target->kind->id;
                 c->key = xstrdup(target->key);
                 c->path = xstrdup(target->path);
-                target->kind->details(target, &c->details);
+                obj_details(target, &c->details);
                 c->work.kind = c->kind;
                 if (target->handle && vk) {
                         vk->ref(target->handle);
@@ -645,7 +645,6 @@ static const SpaceObserver dispatch_observer = {
 
 static int reply_properties(Call *c, sd_bus_message *reply) {
         Obj *o = c->has_target ? space_get(c->space, c->kind, c->key) : &c->space->self;
-        int r;
 
         if (!o)
                 return -ENOENT;
@@ -654,21 +653,26 @@ static int reply_properties(Call *c, sd_bus_message *reply) {
                 return marshal_write_variant(reply, row->out_sig, &o->facts[row->fact], 1);
         }
         /* GetAll: two variants per value, as libvirt-dbus. */
-        r = sd_bus_message_open_container(reply, 'a', "{sv}");
-        for (size_t i = 0; r >= 0 && i < c->iface->nrows; i++) {
-                const Row *row = &c->iface->rows[i];
+        return dispatch_append_properties(reply, c->iface, o, 2);
+}
+
+int dispatch_append_properties(sd_bus_message *m, const Interface *iface, const Obj *o, int wraps) {
+        int r = sd_bus_message_open_container(m, 'a', "{sv}");
+
+        for (size_t i = 0; r >= 0 && i < iface->nrows; i++) {
+                const Row *row = &iface->rows[i];
                 if (row->type != ROW_PROPERTY)
                         continue;
-                r = sd_bus_message_open_container(reply, 'e', "sv");
+                r = sd_bus_message_open_container(m, 'e', "sv");
                 if (r >= 0)
-                        r = sd_bus_message_append_basic(reply, 's', row->member);
+                        r = sd_bus_message_append_basic(m, 's', row->member);
                 if (r >= 0)
-                        r = marshal_write_variant(reply, row->out_sig, &o->facts[row->fact], 2);
+                        r = marshal_write_variant(m, row->out_sig, &o->facts[row->fact], wraps);
                 if (r >= 0)
-                        r = sd_bus_message_close_container(reply);
+                        r = sd_bus_message_close_container(m);
         }
         if (r >= 0)
-                r = sd_bus_message_close_container(reply);
+                r = sd_bus_message_close_container(m);
         return r;
 }
 
@@ -933,7 +937,7 @@ void call_continue(Call *c) {
                         c->key = xstrdup(w->found_key);
                         Obj tmp = { .kind = kind_get(w->found_kind), .key = c->key };
                         memcpy(tmp.facts, w->found_facts, sizeof(tmp.facts));
-                        tmp.kind->details(&tmp, &c->details);
+                        obj_details(&tmp, &c->details);
                         c->phase = PHASE_LOOKUP;
                         return access_lookup(c);
                 }

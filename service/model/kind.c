@@ -79,53 +79,19 @@ static const FactDesc nwfilter_facts[] = {
 
 /* ---- polkit details, as libvirt's polkit access driver passes them ----- */
 
+#define KEY(k) { k, FROM_KEY, NULL }
+#define FACT(k, f) { k, FROM_FACT, f }
+#define XML_NAME(k) { k, FROM_XML_NAME, NULL }
+#define XML_UUID(k) { k, FROM_XML_UUID, NULL }
+#define XML_MAC(k) { k, FROM_XML_MAC, NULL }
+
 static const char *fact_str(const Obj *o, const char *name) {
         int i = kind_fact_index(o->kind, name);
 
         return i >= 0 && o->facts[i].type == 's' ? o->facts[i].s : NULL;
 }
 
-static void domain_details(const Obj *o, Details *d) {
-        details_set(d, "domain_name", fact_str(o, "Name"));
-        details_set(d, "domain_uuid", o->key);
-}
-
-static void domain_xml_details(const char *name, const char *uuid, const char *mac, Details *d) {
-        details_set(d, "domain_name", name);
-        details_set(d, "domain_uuid", uuid);
-}
-
-static void network_details(const Obj *o, Details *d) {
-        details_set(d, "network_name", fact_str(o, "Name"));
-        details_set(d, "network_uuid", o->key);
-}
-
-static void network_xml_details(const char *name, const char *uuid, const char *mac, Details *d) {
-        details_set(d, "network_name", name);
-        details_set(d, "network_uuid", uuid);
-}
-
-static void pool_details(const Obj *o, Details *d) {
-        details_set(d, "pool_name", fact_str(o, "Name"));
-        details_set(d, "pool_uuid", o->key);
-}
-
-static void pool_xml_details(const char *name, const char *uuid, const char *mac, Details *d) {
-        details_set(d, "pool_name", name);
-        details_set(d, "pool_uuid", uuid);
-}
-
-static void vol_details(const Obj *o, Details *d) {
-        details_set(d, "pool_name", fact_str(o, "PoolName"));
-        details_set(d, "pool_uuid", fact_str(o, "PoolUUID"));
-        details_set(d, "vol_name", fact_str(o, "Name"));
-        details_set(d, "vol_key", o->key);
-}
-
-static void vol_xml_details(const char *name, const char *uuid, const char *mac, Details *d) {
-        details_set(d, "vol_name", name);
-}
-
+/* A secret's usage detail is named after its usage type. */
 static const char *secret_usage_key(int type) {
         switch (type) {
         case VIR_SECRET_USAGE_TYPE_VOLUME: return "secret_usage_volume";
@@ -137,45 +103,24 @@ static const char *secret_usage_key(int type) {
         }
 }
 
-static void secret_details(const Obj *o, Details *d) {
-        int t = kind_fact_index(o->kind, "UsageType");
-        const char *key = t >= 0 && o->facts[t].type == 'i' ? secret_usage_key(o->facts[t].i) : NULL;
-
-        details_set(d, "secret_uuid", o->key);
-        if (key)
-                details_set(d, key, fact_str(o, "UsageID"));
+void obj_details(const Obj *o, Details *d) {
+        for (unsigned i = 0; i < KIND_MAX_DETAILS && o->kind->details[i].key; i++) {
+                const DetailDesc *dd = &o->kind->details[i];
+                details_set(d, dd->key, dd->source == FROM_KEY ? o->key : fact_str(o, dd->fact));
+        }
+        if (o->kind->id == KIND_SECRET) {
+                int t = kind_fact_index(o->kind, "UsageType");
+                const char *key = t >= 0 && o->facts[t].type == 'i' ? secret_usage_key(o->facts[t].i) : NULL;
+                if (key)
+                        details_set(d, key, fact_str(o, "UsageID"));
+        }
 }
 
-static void secret_xml_details(const char *name, const char *uuid, const char *mac, Details *d) {
-        details_set(d, "secret_uuid", uuid);
-}
-
-static void nodedev_details(const Obj *o, Details *d) {
-        details_set(d, "node_device_name", o->key);
-}
-
-static void nodedev_xml_details(const char *name, const char *uuid, const char *mac, Details *d) {
-        details_set(d, "node_device_name", name);
-}
-
-static void iface_details(const Obj *o, Details *d) {
-        details_set(d, "interface_name", fact_str(o, "Name"));
-        details_set(d, "interface_macaddr", fact_str(o, "MAC"));
-}
-
-static void iface_xml_details(const char *name, const char *uuid, const char *mac, Details *d) {
-        details_set(d, "interface_name", name);
-        details_set(d, "interface_macaddr", mac);
-}
-
-static void nwfilter_details(const Obj *o, Details *d) {
-        details_set(d, "nwfilter_name", fact_str(o, "Name"));
-        details_set(d, "nwfilter_uuid", o->key);
-}
-
-static void nwfilter_xml_details(const char *name, const char *uuid, const char *mac, Details *d) {
-        details_set(d, "nwfilter_name", name);
-        details_set(d, "nwfilter_uuid", uuid);
+void kind_xml_details(const Kind *k, const char *name, const char *uuid, const char *mac, Details *d) {
+        for (unsigned i = 0; i < KIND_MAX_DETAILS && k->xml_details[i].key; i++) {
+                const DetailDesc *dd = &k->xml_details[i];
+                details_set(d, dd->key, dd->source == FROM_XML_NAME ? name : dd->source == FROM_XML_UUID ? uuid : mac);
+        }
 }
 
 /* ---- the registry ------------------------------------------------------- */
@@ -184,25 +129,41 @@ static void nwfilter_xml_details(const char *name, const char *uuid, const char 
 
 static const Kind kinds[KIND_MAX] = {
         [KIND_CONNECT] = { KIND_CONNECT, "connect", "org.libvirt.Connect", NULL, false,
-                           FACTS(connect_facts), -1, 0, NULL, NULL },
+                           FACTS(connect_facts), -1, 0 },
         [KIND_DOMAIN] = { KIND_DOMAIN, "domain", "org.libvirt.Domain", "domain", true,
                           FACTS(domain_facts), DOM_NAME,
                           (1u << DOM_STATE) | (1u << DOM_PERSISTENT) | (1u << DOM_NAME),
-                          domain_details, domain_xml_details },
+                          { FACT("domain_name", "Name"), KEY("domain_uuid") },
+                          { XML_NAME("domain_name"), XML_UUID("domain_uuid") } },
         [KIND_NETWORK] = { KIND_NETWORK, "network", "org.libvirt.Network", "network", true,
-                           FACTS(network_facts), 2, 0, network_details, network_xml_details },
+                           FACTS(network_facts), 2, 0,
+                           { FACT("network_name", "Name"), KEY("network_uuid") },
+                           { XML_NAME("network_name"), XML_UUID("network_uuid") } },
         [KIND_STORAGE_POOL] = { KIND_STORAGE_POOL, "storage-pool", "org.libvirt.StoragePool", "storagepool",
-                                true, FACTS(pool_facts), 2, 0, pool_details, pool_xml_details },
+                                true, FACTS(pool_facts), 2, 0,
+                                { FACT("pool_name", "Name"), KEY("pool_uuid") },
+                                { XML_NAME("pool_name"), XML_UUID("pool_uuid") } },
         [KIND_STORAGE_VOL] = { KIND_STORAGE_VOL, "storage-vol", "org.libvirt.StorageVol", "storagevol", false,
-                               FACTS(vol_facts), 0, 0, vol_details, vol_xml_details },
+                               FACTS(vol_facts), 0, 0,
+                               { FACT("pool_name", "PoolName"), FACT("pool_uuid", "PoolUUID"),
+                                 FACT("vol_name", "Name"), KEY("vol_key") },
+                               { XML_NAME("vol_name") } },
         [KIND_SECRET] = { KIND_SECRET, "secret", "org.libvirt.Secret", "secret", true,
-                          FACTS(secret_facts), -1, 0, secret_details, secret_xml_details },
+                          FACTS(secret_facts), -1, 0,
+                          { KEY("secret_uuid") },
+                          { XML_UUID("secret_uuid") } },
         [KIND_NODE_DEVICE] = { KIND_NODE_DEVICE, "node-device", "org.libvirt.NodeDevice", "nodedev", false,
-                               FACTS(nodedev_facts), 0, 0, nodedev_details, nodedev_xml_details },
+                               FACTS(nodedev_facts), 0, 0,
+                               { KEY("node_device_name") },
+                               { XML_NAME("node_device_name") } },
         [KIND_INTERFACE] = { KIND_INTERFACE, "interface", "org.libvirt.Interface", "interface", false,
-                             FACTS(iface_facts), 2, 0, iface_details, iface_xml_details },
+                             FACTS(iface_facts), 2, 0,
+                             { FACT("interface_name", "Name"), FACT("interface_macaddr", "MAC") },
+                             { XML_NAME("interface_name"), XML_MAC("interface_macaddr") } },
         [KIND_NWFILTER] = { KIND_NWFILTER, "nwfilter", "org.libvirt.NWFilter", "nwfilter", true,
-                            FACTS(nwfilter_facts), 0, 0, nwfilter_details, nwfilter_xml_details },
+                            FACTS(nwfilter_facts), 0, 0,
+                            { FACT("nwfilter_name", "Name"), KEY("nwfilter_uuid") },
+                            { XML_NAME("nwfilter_name"), XML_UUID("nwfilter_uuid") } },
 };
 
 const Kind *kind_get(KindId id) {

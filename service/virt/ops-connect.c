@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Worker functions of org.libvirt.Connect members. */
+#include <stddef.h>
 #include <stdio.h>
 
 #include "objects.h"
@@ -241,56 +242,48 @@ int op_connect_node_cpu_map(Work *w) {
         return 0;
 }
 
-/* NodeGetCPUStats and NodeGetMemoryStats both answer a{st}. */
-static void field_values(Work *w, const char *const *fields, const unsigned long long *values, int n) {
-        Value *v = value_init_array(&w->out[0], "{st}", (size_t) n);
+/* NodeGetCPUStats and NodeGetMemoryStats both answer a{st}, from arrays
+ * of a libvirt struct with a field name and a value, which libvirt sizes
+ * with a first call given no array. @get makes the call. */
+typedef int (*node_stats_get_t)(Work *w, void *stats, int *n);
 
+static int node_stats(Work *w, size_t size, size_t field, size_t value, node_stats_get_t get) {
+        _cleanup_free_ uint8_t *stats = NULL;
+        int n = 0;
+        Value *v;
+
+        if (get(w, NULL, &n) < 0)
+                return -1;
+        stats = xmalloc0(size * (size_t) (n ? n : 1));
+        if (n > 0 && get(w, stats, &n) < 0)
+                return -1;
+        v = value_init_array(&w->out[0], "{st}", (size_t) n);
         for (int i = 0; i < n; i++) {
+                const uint8_t *s = stats + size * (size_t) i;
                 Value *e = value_init_struct(&v[i], 2);
                 v[i].type = 'e';
-                e[0] = value_str(fields[i]);
-                e[1] = value_u64(values[i]);
+                e[0] = value_str((const char *) (s + field));
+                e[1] = value_u64(*(const unsigned long long *) (const void *) (s + value));
         }
+        return 0;
+}
+
+static int get_cpu_stats(Work *w, void *stats, int *n) {
+        return virNodeGetCPUStats(w->vconn, work_i32(w, 0), stats, n, work_u32(w, 1));
+}
+
+static int get_memory_stats(Work *w, void *stats, int *n) {
+        return virNodeGetMemoryStats(w->vconn, work_i32(w, 0), stats, n, work_u32(w, 1));
 }
 
 int op_connect_node_cpu_stats(Work *w) {
-        int n = 0, cpu = work_i32(w, 0);
-        unsigned flags = work_u32(w, 1);
-        _cleanup_free_ virNodeCPUStatsPtr stats = NULL;
-
-        if (virNodeGetCPUStats(w->vconn, cpu, NULL, &n, flags) < 0)
-                return -1;
-        stats = xmalloc0(sizeof(*stats) * (size_t) (n ? n : 1));
-        if (n > 0 && virNodeGetCPUStats(w->vconn, cpu, stats, &n, flags) < 0)
-                return -1;
-        _cleanup_free_ const char **f = xmalloc0(sizeof(char *) * (size_t) (n + 1));
-        _cleanup_free_ unsigned long long *v = xmalloc0(sizeof(unsigned long long) * (size_t) (n + 1));
-        for (int i = 0; i < n; i++) {
-                f[i] = stats[i].field;
-                v[i] = stats[i].value;
-        }
-        field_values(w, f, v, n);
-        return 0;
+        return node_stats(w, sizeof(virNodeCPUStats), offsetof(virNodeCPUStats, field),
+                          offsetof(virNodeCPUStats, value), get_cpu_stats);
 }
 
 int op_connect_node_memory_stats(Work *w) {
-        int n = 0, cell = work_i32(w, 0);
-        unsigned flags = work_u32(w, 1);
-        _cleanup_free_ virNodeMemoryStatsPtr stats = NULL;
-
-        if (virNodeGetMemoryStats(w->vconn, cell, NULL, &n, flags) < 0)
-                return -1;
-        stats = xmalloc0(sizeof(*stats) * (size_t) (n ? n : 1));
-        if (n > 0 && virNodeGetMemoryStats(w->vconn, cell, stats, &n, flags) < 0)
-                return -1;
-        _cleanup_free_ const char **f = xmalloc0(sizeof(char *) * (size_t) (n + 1));
-        _cleanup_free_ unsigned long long *v = xmalloc0(sizeof(unsigned long long) * (size_t) (n + 1));
-        for (int i = 0; i < n; i++) {
-                f[i] = stats[i].field;
-                v[i] = stats[i].value;
-        }
-        field_values(w, f, v, n);
-        return 0;
+        return node_stats(w, sizeof(virNodeMemoryStats), offsetof(virNodeMemoryStats, field),
+                          offsetof(virNodeMemoryStats, value), get_memory_stats);
 }
 
 int op_connect_node_free_memory(Work *w) {
@@ -303,22 +296,12 @@ int op_connect_node_free_memory(Work *w) {
         return 0;
 }
 
-int op_connect_node_memory_params(Work *w) {
-        unsigned flags = work_u32(w, 0);
-        virTypedParameterPtr p;
-        int n = 0;
+static int get_memory_params(Work *w, virTypedParameterPtr p, int *n) {
+        return virNodeGetMemoryParameters(w->vconn, p, n, work_u32(w, 0));
+}
 
-        if (virNodeGetMemoryParameters(w->vconn, NULL, &n, flags) < 0)
-                return -1;
-        p = xmalloc0(sizeof(*p) * (size_t) (n ? n : 1));
-        if (n > 0 && virNodeGetMemoryParameters(w->vconn, p, &n, flags) < 0) {
-                free(p);
-                return -1;
-        }
-        w->out[0] = value_take_params(typed_params_copy(p, n), n);
-        virTypedParamsClear(p, n);
-        free(p);
-        return 0;
+int op_connect_node_memory_params(Work *w) {
+        return work_params_get(w, 0, get_memory_params);
 }
 
 int op_connect_node_security_model(Work *w) {

@@ -350,26 +350,22 @@ int op_domain_memory_peek(Work *w) {
 
 /* ---- tuning ------------------------------------------------------------------------ */
 
-int op_domain_get_scheduler_params(Work *w) {
-        virTypedParameterPtr p;
+/* virDomainGetSchedulerParametersFlags() cannot count its parameters: the
+ * scheduler type says how many there are. */
+static int get_scheduler_params(Work *w, virTypedParameterPtr p, int *n) {
         char *type;
-        int n = 0;
 
-        /* virDomainGetSchedulerParametersFlags() cannot count its
-         * parameters: the scheduler type says how many there are. */
-        type = virDomainGetSchedulerType(w->handle, &n);
+        if (p)
+                return virDomainGetSchedulerParametersFlags(w->handle, p, n, work_u32(w, 0));
+        type = virDomainGetSchedulerType(w->handle, n);
         if (!type)
                 return -1;
         free(type);
-        p = xmalloc0(sizeof(*p) * (size_t) (n > 0 ? n : 1));
-        if (n > 0 && virDomainGetSchedulerParametersFlags(w->handle, p, &n, work_u32(w, 0)) < 0) {
-                free(p);
-                return -1;
-        }
-        w->out[0] = value_take_params(typed_params_copy(p, n), n);
-        virTypedParamsClear(p, n);
-        free(p);
         return 0;
+}
+
+int op_domain_get_scheduler_params(Work *w) {
+        return work_params_get(w, 0, get_scheduler_params);
 }
 
 int op_domain_get_perf_events(Work *w) {
