@@ -139,6 +139,8 @@ static void ask_all(Call *c, const Details *const *details, bool interactive) {
                         c->outstanding--;
                 }
         }
+        if (c->outstanding > 1)
+                call_waits(c);
         if (--c->outstanding == 0)
                 step(c);
 }
@@ -212,9 +214,19 @@ static void hide(Call *c) {
 
 /* ---- seeing one object ---------------------------------------------------- */
 
+/* The details of the object a call acts on, learned only when polkit is
+ * asked about it. */
+static void target_details(Call *c, Details *d) {
+        Obj *o = c->has_target ? space_get(c->space, c->kind, c->key) : NULL;
+
+        if (o)
+                obj_details(o, d);
+}
+
 static void object_details(Call *c, Details *d) {
         details_clear(d);
         driver_details(c, c->space, d);
+        target_details(c, d);
         for (unsigned i = 0; i < c->details.n; i++)
                 if (!streq(c->details.d[i].key, "path"))
                         details_set(d, c->details.d[i].key, c->details.d[i].value);
@@ -335,6 +347,7 @@ static void authorize_step(Call *c) {
                 Details d = { 0 };
                 const Details *dv[ROW_MAX_PERMS * 4];
                 driver_details(c, c->space, &d);
+                target_details(c, &d);
                 for (unsigned i = 0; i < c->details.n; i++)
                         details_set(&d, c->details.d[i].key, c->details.d[i].value);
                 /* The member (or property) called: rules can tell Shutdown

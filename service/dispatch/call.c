@@ -98,7 +98,7 @@ static Call *call_new(Dispatcher *d, Connection *conn, const Interface *iface, c
         c->iface = iface;
         c->row = row;
         c->msg = sd_bus_message_ref(m);
-        c->sender = sender ? xstrdup(sender) : NULL;
+        c->sender = sender; /* the message is held for the call's life */
         c->manage = c->monitor = -1;
         c->flags_arg = row ? row_flags_arg(row) : -1;
         c->started_at = c->space ? c->space->changes : 0;
@@ -110,9 +110,14 @@ static Call *call_new(Dispatcher *d, Connection *conn, const Interface *iface, c
                 c->kind = target->kind->id;
                 c->key = xstrdup(target->key);
                 c->path = xstrdup(target->path);
-                obj_details(target, &c->details);
                 c->work.kind = c->kind;
-                if (target->handle && vk) {
+                /* Calls that only a worker can answer hold the object from
+                 * the start: one queued behind an object that goes away
+                 * still reaches libvirt, which answers with its own error.
+                 * The others take it only if they go to a worker (taking a
+                 * libvirt reference costs more than answering from the
+                 * table). */
+                if (target->handle && vk && row && !row->loop) {
                         vk->ref(target->handle);
                         c->work.handle = target->handle;
                 }
@@ -136,7 +141,8 @@ static void user_count(Dispatcher *d, Call *c, int delta) {
         char k[32];
         uintptr_t n;
 
-        if (!c->uid_known)
+        /* Root has no quota: its calls are not counted. */
+        if (!c->uid_known || c->uid == 0)
                 return;
         snprintf(k, sizeof(k), "%u", (unsigned) c->uid);
         n = (uintptr_t) strmap_get(d->per_user, k);
@@ -195,7 +201,6 @@ static void call_free(Call *c) {
         details_clear(&c->details);
         sd_event_source_disable_unref(c->deadline);
         sd_bus_message_unref(c->msg);
-        free(c->sender);
         free(c->key);
         free(c->path);
         free(c->sub);
@@ -259,10 +264,14 @@ static void gate_free(void *p) {
         free(g);
 }
 
+/* A caller's call passes without a gate while everything before it has
+ * passed; it joins its caller's gate when it must wait (polkit, the
+ * connection), or when an earlier call of the same caller waits there,
+ * so calls always pass in the order they came. */
 static void gate_enter(Call *c) {
         Gate *g;
 
-        if (!c->sender)
+        if (!c->sender || c->gate)
                 return;
         g = gate_get(c->d, c->sender);
         c->gate = g;
@@ -794,8 +803,10 @@ static void run_phase(Call *c) {
         case PHASE_RESOLVE:
                 if (d->opts.authorize && c->sender) {
                         r = authority_resolve(d->auth, c->sender, on_resolved, c, &c->resolving);
-                        if (r == 0)
+                        if (r == 0) {
+                                call_waits(c);
                                 return; /* on_resolved() continues */
+                        }
                         if (r < 0)
                                 return on_resolved(c, r);
                 }
@@ -809,8 +820,10 @@ static void run_phase(Call *c) {
                 if (c->reading_properties || c->list_write || (c->row && (c->row->flags & ROW_ANY_STATE)))
                         return call_continue(c);
                 r = conn_when_ready(c->conn, on_ready, c);
-                if (r == -EAGAIN)
+                if (r == -EAGAIN) {
+                        call_waits(c);
                         return; /* on_ready() continues */
+                }
                 if (r == 0)
                         return no_connect(c);
                 return call_continue(c);
@@ -978,13 +991,18 @@ void call_continue(Call *c) {
 
 /* ---- entry points --------------------------------------------------------------- */
 
+void call_waits(Call *c) {
+        gate_enter(c);
+}
+
 static int start(Dispatcher *d, Call *c, sd_bus_error *error) {
         if (d->ncalls > d->opts.max_calls) {
                 call_free(c);
                 return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
                                          "Too many calls in progress (%u); try again later", d->opts.max_calls);
         }
-        gate_enter(c);
+        if (c->sender && strmap_get(d->gates, c->sender))
+                gate_enter(c);
         c->phase = PHASE_RESOLVE;
         run_phase(c);
         return 1;
