@@ -70,6 +70,8 @@ typedef struct {
 
 typedef struct {
     gboolean host_path_dir;
+    /* More arguments for virtbusd (--connect ...), NULL-terminated. */
+    const char *const *extra_args;
     /* Handed to the case as VbpFixture.data. */
     gconstpointer data;
 } VbpOptions;
