@@ -1101,11 +1101,18 @@ libvirt_state(VbpFixture *f, const char *name)
  * to the other rules. The file is read once per process (it is written
  * before the process calls). A new caller per check: virtbusd remembers
  * verdicts per caller. */
-static gchar *
-grants_install(VbpFixture *f)
+static struct {
+    VbpFixture *f;
+    gchar *dir;
+    GHashTable *pids;       /* of the callers given grants since the rule was loaded */
+    guint generation;
+} grant_rule;
+
+static void
+grants_load_rule(void)
 {
-    gchar *dir = g_build_filename(vbp_polkit_scratch_dir(f->polkit), "grants", NULL);
     g_autofree gchar *rule = g_strdup_printf(
+        "// generation %u\n"
         "var vbGrants = {};\n"
         "polkit.addRule(function(action, subject) {\n"
         "    if (action.id.indexOf(\"" ACTION_PREFIX "\") != 0)\n"
@@ -1123,21 +1130,37 @@ grants_install(VbpFixture *f)
         "        return polkit.Result.NOT_HANDLED;\n"
         "    return granted.indexOf(action.id) >= 0 ? polkit.Result.YES : polkit.Result.NO;\n"
         "});\n",
-        dir);
-    g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
-    vbp_polkit_set_rule(f->polkit, "10-grants.rules", rule);
-    return dir;
+        ++grant_rule.generation, grant_rule.dir);
+    vbp_polkit_set_rule(grant_rule.f->polkit, "10-grants.rules", rule);
+    g_hash_table_remove_all(grant_rule.pids);
+}
+
+static const char *
+grants_install(VbpFixture *f)
+{
+    grant_rule.f = f;
+    grant_rule.dir = g_build_filename(vbp_polkit_scratch_dir(f->polkit), "grants", NULL);
+    grant_rule.pids = g_hash_table_new(NULL, NULL);
+    g_assert_cmpint(g_mkdir_with_parents(grant_rule.dir, 0755), ==, 0);
+    grants_load_rule();
+    return grant_rule.dir;
 }
 
 static VbpCaller *
-caller_with_grants(const char *dir, GPtrArray *grants)
+caller_with_grants(const char *dir, GPtrArray *list)
 {
     VbpCaller *c = vbp_caller_new(VBP_USER_ALICE);
     g_autoptr(GString) text = g_string_new(NULL);
     g_autoptr(GError) error = NULL;
     g_autofree gchar *file = g_strdup_printf("%s/%d", dir, (int)vbp_caller_pid(c));
-    for (guint i = 0; i < grants->len; i++)
-        g_string_append_printf(text, "%s\n", (char *)g_ptr_array_index(grants, i));
+
+    /* The machine reused a process ID: the rule read that process's grants
+     * already, and only loading it again forgets them. */
+    if (g_hash_table_contains(grant_rule.pids, GINT_TO_POINTER(vbp_caller_pid(c))))
+        grants_load_rule();
+    g_hash_table_add(grant_rule.pids, GINT_TO_POINTER(vbp_caller_pid(c)));
+    for (guint i = 0; i < list->len; i++)
+        g_string_append_printf(text, "%s\n", (char *)g_ptr_array_index(list, i));
     if (!g_file_set_contents_full(file, text->str, -1, G_FILE_SET_CONTENTS_NONE, 0644, &error))
         g_error("cannot write %s: %s", file, error->message);
     return c;
@@ -1493,7 +1516,7 @@ static void
 test_walk_table(VbpFixture *f)
 {
     g_autoptr(GPtrArray) rows = table_load();
-    g_autofree gchar *dir = grants_install(f);
+    const char *dir = grants_install(f);
     Kind kind = (Kind)(GPOINTER_TO_INT(f->data) & 0xff) - 1;
     guint chunk = (guint)GPOINTER_TO_INT(f->data) >> 8, nth = 0, walked = 0;
     Targets ts = { .f = f };
@@ -2186,7 +2209,7 @@ test_xml_naming(VbpFixture *f)
 static void
 test_host_file_xml(VbpFixture *f)
 {
-    g_autofree gchar *dir = grants_install(f);
+    const char *dir = grants_install(f);
     g_autofree gchar *secret = g_build_filename(f->vb.tmpdir, "host-file.img", NULL);
     g_autoptr(GError) error = NULL;
     g_assert_true(g_file_set_contents(secret, "host data", -1, &error));
