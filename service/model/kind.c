@@ -2,6 +2,7 @@
 #include <libvirt/libvirt.h>
 
 #include "domain.h"
+#include "job.h"
 #include "kind.h"
 #include "util.h"
 
@@ -29,6 +30,8 @@ static const FactDesc domain_facts[] = {
         { "StateReason", "i", 0 },
         { "Updated", "b", 0 },
         { "UUID", "s", FACT_CONST },
+        /* virtbusd's: the job running on it. */
+        { "Job", "o", FACT_LOCAL },
 };
 
 static const FactDesc network_facts[] = {
@@ -75,6 +78,24 @@ static const FactDesc iface_facts[] = {
 static const FactDesc nwfilter_facts[] = {
         { "Name", "s", FACT_CONST },
         { "UUID", "s", FACT_CONST },
+};
+
+/* Model/job.h names the indices. */
+static const FactDesc job_facts[] = {
+        { "Cancelable", "b", 0 },
+        { "DataProcessed", "t", 0 },
+        { "DataRemaining", "t", 0 },
+        { "DataTotal", "t", 0 },
+        { "ExpectedEndTime", "t", 0 },
+        { "Object", "o", FACT_CONST },
+        { "Operation", "s", FACT_CONST },
+        { "Progress", "d", 0 },
+        { "ProgressValid", "b", 0 },
+        { "Rate", "t", 0 },
+        { "StartedByUID", "x", FACT_CONST },
+        { "StartTime", "t", FACT_CONST },
+        { "PolkitObject", "s", FACT_HIDDEN | FACT_CONST },
+        { "Details", "a{ss}", FACT_HIDDEN | FACT_CONST },
 };
 
 /* ---- polkit details, as libvirt's polkit access driver passes them ----- */
@@ -178,6 +199,21 @@ static void nwfilter_xml_details(const char *name, const char *uuid, const char 
         details_set(d, "nwfilter_uuid", uuid);
 }
 
+/* A job is judged as the object it acts on: it carries that object's
+ * polkit object and details from when it started. */
+static void job_details(const Obj *o, Details *d) {
+        const Value *v = &o->facts[JOB_DETAILS];
+
+        for (size_t i = 0; v->type == 'a' && i < v->items.n; i++) {
+                const Value *e = &v->items.v[i];
+                details_set(d, details_static_key(value_get_str(&e->items.v[0])), value_get_str(&e->items.v[1]));
+        }
+}
+
+static const char *job_polkit_object(const Obj *o) {
+        return value_get_str(&o->facts[JOB_POLKIT_OBJECT]);
+}
+
 /* ---- the registry ------------------------------------------------------- */
 
 #define FACTS(f) f, ELEMENTSOF(f)
@@ -203,6 +239,9 @@ static const Kind kinds[KIND_MAX] = {
                              FACTS(iface_facts), 2, 0, iface_details, iface_xml_details },
         [KIND_NWFILTER] = { KIND_NWFILTER, "nwfilter", "org.libvirt.NWFilter", "nwfilter", true,
                             FACTS(nwfilter_facts), 0, 0, nwfilter_details, nwfilter_xml_details },
+        /* Keyed by a number the connection counts up. */
+        [KIND_JOB] = { KIND_JOB, "job", "org.libvirt.Job", "job", false, FACTS(job_facts), -1, 0, job_details,
+                       NULL, job_polkit_object },
 };
 
 const Kind *kind_get(KindId id) {
@@ -221,6 +260,10 @@ int kind_fact_index(const Kind *k, const char *name) {
                 if (streq(k->facts[i].name, name))
                         return (int) i;
         return -1;
+}
+
+const char *obj_polkit_object(const Obj *o) {
+        return o->kind->polkit_object ? o->kind->polkit_object(o) : o->kind->name;
 }
 
 const char *obj_name(const Obj *o) {
