@@ -270,6 +270,30 @@ vq_guest_xml(const VqGuest *g, guint memory_mib, const char *devices)
 }
 
 gchar *
+vq_busy_guest_xml(VbFixture *f, const VqGuest *g, guint memory_mib)
+{
+    g_autofree gchar *blob = g_build_filename(f->tmpdir, "memory.bin", NULL);
+    g_autofree guint32 *data = g_new(guint32, VQ_BUSY_BYTES / sizeof(guint32));
+    g_autoptr(GRand) rand = g_rand_new_with_seed(42);
+    g_autoptr(GError) error = NULL;
+
+    /* Bytes no page compresses away, which QEMU's generic loader puts in
+     * the guest's memory at 16 MiB before the firmware runs. */
+    for (gsize i = 0; i < VQ_BUSY_BYTES / sizeof(guint32); i++)
+        data[i] = g_rand_int(rand);
+    g_file_set_contents(blob, (const gchar *)data, VQ_BUSY_BYTES, &error);
+    g_assert_no_error(error);
+    return g_strdup_printf("<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>"
+                           "<name>%s</name><uuid>%s</uuid><memory unit='MiB'>%u</memory>"
+                           "<os><type arch='x86_64' machine='pc'>hvm</type></os>"
+                           "<devices><memballoon model='none'/></devices>"
+                           "<qemu:commandline><qemu:arg value='-device'/>"
+                           "<qemu:arg value='loader,file=%s,addr=0x1000000,force-raw=on'/></qemu:commandline>"
+                           "</domain>",
+                           g->name, g->uuid, memory_mib, blob);
+}
+
+gchar *
 vq_test_guest_xml(const VqGuest *g)
 {
     const char *srcdir = g_getenv("VIRTBUS_SRCDIR");
@@ -341,16 +365,29 @@ served_state(VbFixture *f, const VqGuest *g, gint *state, gint *reason)
     return TRUE;
 }
 
+static gboolean
+on_deadline(gpointer data)
+{
+    *(gboolean *)data = TRUE;
+    return G_SOURCE_REMOVE;
+}
+
 /* Waits until a signal arrives that f->signals did not hold at @from. */
 static gboolean
 wait_more_signals(VbFixture *f, guint from, gint64 deadline)
 {
-    while (f->signals->len <= from) {
-        if (g_get_monotonic_time() > deadline)
-            return FALSE;
+    gint64 left = deadline - g_get_monotonic_time();
+    gboolean timed_out = FALSE;
+    guint id;
+
+    if (left <= 0)
+        return FALSE;
+    id = g_timeout_add((guint)(left / 1000) + 1, on_deadline, &timed_out);
+    while (f->signals->len <= from && !timed_out)
         g_main_context_iteration(NULL, TRUE);
-    }
-    return TRUE;
+    if (!timed_out)
+        g_source_remove(id);
+    return f->signals->len > from;
 }
 
 void
@@ -359,24 +396,26 @@ vq_assert_state_impl(const char *file, int line, VbFixture *f, const VqGuest *g,
     gint64 deadline = g_get_monotonic_time() + (gint64)VQ_WAIT_MS * 1000;
     gint ls = -1, lr = -1, ss = -1, sr = -1;
 
-    /* Ground truth first. */
-    if (!vq_libvirt_state(g, &ls, &lr) || ls != state || lr != reason) {
-        g_autofree gchar *what = g_strdup_printf("%s:%d: libvirt says %s is (%d, %d), expected (%d, %d)", file,
-                                                 line, g->name, ls, lr, state, reason);
-        vq_fail(f, what);
-    }
-    /* virtbusd says so too, now or after the PropertiesChanged on its way. */
+    /* virtbusd says so, now or after the PropertiesChanged on its way; and
+     * then libvirt, the ground truth, must say the same. */
     for (;;) {
         guint seen;
         vb_process_events(f);
         seen = f->signals->len;
-        if (served_state(f, g, &ss, &sr) && ss == ls && sr == lr)
-            return;
+        if (served_state(f, g, &ss, &sr) && ss == state && sr == reason)
+            break;
         if (!wait_more_signals(f, seen, deadline)) {
-            g_autofree gchar *what = g_strdup_printf("%s:%d: virtbusd says %s is (%d, %d), libvirt (%d, %d)", file,
-                                                     line, g->name, ss, sr, ls, lr);
+            vq_libvirt_state(g, &ls, &lr);
+            g_autofree gchar *what = g_strdup_printf("%s:%d: virtbusd says %s is (%d, %d), libvirt (%d, %d), "
+                                                     "expected (%d, %d)", file, line, g->name, ss, sr, ls, lr,
+                                                     state, reason);
             vq_fail(f, what);
         }
+    }
+    if (!vq_libvirt_state(g, &ls, &lr) || ls != state || lr != reason) {
+        g_autofree gchar *what = g_strdup_printf("%s:%d: libvirt says %s is (%d, %d), virtbusd and the test (%d, %d)",
+                                                 file, line, g->name, ls, lr, state, reason);
+        vq_fail(f, what);
     }
 }
 
@@ -432,42 +471,118 @@ vq_expect_added(VbFixture *f, const VqGuest *g)
 
 /* ---- saves that go as fast as the test reads ---------------------------------------- */
 
-int
-vq_fifo_open(VbFixture *f, const char *name, gchar **path)
-{
-    gchar *p = g_build_filename(f->tmpdir, name, NULL);
+struct VqDrain {
+    gchar *path;
     int fd;
+    GThread *thread;
+    GMutex lock;
+    GCond cond;
+    gint64 budget;      /* bytes the reader may still read; -1: no limit */
+    guint64 total;
+    gboolean stop;
+    gboolean reading;   /* in read() */
+};
 
-    if (mkfifo(p, 0600) < 0)
-        g_error("mkfifo %s: %s", p, g_strerror(errno));
-    /* Open before libvirtd does: it opens its end blocking, with the
-     * domain locked, until a reader is there. */
-    fd = open(p, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0)
-        g_error("open %s: %s", p, g_strerror(errno));
-    *path = p;
-    return fd;
+static gpointer
+drain_thread(gpointer data)
+{
+    VqDrain *d = data;
+    static char buf[64 * 1024];
+
+    g_mutex_lock(&d->lock);
+    for (;;) {
+        gsize want;
+        ssize_t n;
+
+        while (!d->stop && d->budget == 0)
+            g_cond_wait(&d->cond, &d->lock);
+        if (d->stop)
+            break;
+        want = d->budget < 0 ? sizeof(buf) : MIN(sizeof(buf), (gsize)d->budget);
+        d->reading = TRUE;
+        g_mutex_unlock(&d->lock);
+        n = read(d->fd, buf, want);
+        g_mutex_lock(&d->lock);
+        d->reading = FALSE;
+        if (n < 0 && errno != EINTR)
+            g_error("reading %s: %s", d->path, g_strerror(errno));
+        if (n > 0) {
+            d->total += (guint64)n;
+            if (d->budget > 0)
+                d->budget -= MIN(d->budget, (gint64)n);
+        }
+    }
+    g_mutex_unlock(&d->lock);
+    return NULL;
 }
 
-gssize
-vq_fifo_read(int fd, gsize max)
+VqDrain *
+vq_drain_new(VbFixture *f, const char *name)
 {
-    static char buf[64 * 1024];
-    gsize total = 0;
+    VqDrain *d = g_new0(VqDrain, 1);
 
-    while (total < max) {
-        gsize want = MIN(sizeof(buf), max - total);
-        ssize_t n = read(fd, buf, want);
-        if (n > 0) {
-            total += (gsize)n;
-            continue;
-        }
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && errno == EAGAIN)
-            break;
-        /* 0: no writer has it open. */
-        return total > 0 ? (gssize)total : -1;
-    }
-    return (gssize)total;
+    d->path = g_build_filename(f->tmpdir, name, NULL);
+    if (mkfifo(d->path, 0600) < 0)
+        g_error("mkfifo %s: %s", d->path, g_strerror(errno));
+    d->fd = open(d->path, O_RDWR | O_CLOEXEC);
+    if (d->fd < 0)
+        g_error("open %s: %s", d->path, g_strerror(errno));
+    g_mutex_init(&d->lock);
+    g_cond_init(&d->cond);
+    d->thread = g_thread_new("drain", drain_thread, d);
+    return d;
+}
+
+const char *
+vq_drain_path(VqDrain *d)
+{
+    return d->path;
+}
+
+void
+vq_drain_allow(VqDrain *d, gssize bytes)
+{
+    g_mutex_lock(&d->lock);
+    if (bytes < 0 || d->budget < 0)
+        d->budget = -1;
+    else
+        d->budget += bytes;
+    g_cond_signal(&d->cond);
+    g_mutex_unlock(&d->lock);
+}
+
+guint64
+vq_drain_total(VqDrain *d)
+{
+    guint64 t;
+
+    g_mutex_lock(&d->lock);
+    t = d->total;
+    g_mutex_unlock(&d->lock);
+    return t;
+}
+
+void
+vq_drain_free(VqDrain *d)
+{
+    gboolean wake;
+
+    if (!d)
+        return;
+    g_mutex_lock(&d->lock);
+    d->stop = TRUE;
+    wake = d->reading;
+    g_cond_signal(&d->cond);
+    g_mutex_unlock(&d->lock);
+    /* A reader blocked in read() (on an empty pipe) wakes up for a byte of
+     * our own. */
+    if (wake && write(d->fd, "", 1) < 0)
+        g_error("waking the reader of %s: %s", d->path, g_strerror(errno));
+    g_thread_join(d->thread);
+    close(d->fd);
+    unlink(d->path);
+    g_mutex_clear(&d->lock);
+    g_cond_clear(&d->cond);
+    g_free(d->path);
+    g_free(d);
 }

@@ -56,6 +56,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(VqGuest, vq_guest_free)
 /* A diskless guest of @memory_mib MiB (it runs in its firmware), with
  * @devices (XML, or NULL) in its <devices>. */
 gchar *vq_guest_xml(const VqGuest *g, guint memory_mib, const char *devices);
+/* A diskless guest whose memory holds VQ_BUSY_BYTES of data that does not
+ * compress (random, loaded by QEMU before the firmware runs), so that its
+ * save writes more than libvirt's I/O helper buffers on the way (about a
+ * MiB): a save to a drained FIFO then goes only as far as the test reads. */
+#define VQ_BUSY_BYTES (8u * 1024 * 1024)
+gchar *vq_busy_guest_xml(VbFixture *f, const VqGuest *g, guint memory_mib);
 /* The test guest of tests/guest (a Linux that answers ACPI and runs the
  * guest agent), built on first use; NULL when it cannot be built here. */
 gchar *vq_test_guest_xml(const VqGuest *g);
@@ -63,8 +69,8 @@ gchar *vq_test_guest_xml(const VqGuest *g);
 /* libvirt's own state and reason of @g; FALSE when libvirt does not know
  * the domain. */
 gboolean vq_libvirt_state(const VqGuest *g, gint *state, gint *reason);
-/* libvirt says @g is in @state for @reason, and virtbusd's State and
- * StateReason say the same (waiting for its PropertiesChanged if need be). */
+/* virtbusd's State and StateReason say @g is in @state for @reason
+ * (waiting for its PropertiesChanged if need be), and so does libvirt. */
 #define vq_assert_state(f, g, state, reason) vq_assert_state_impl(__FILE__, __LINE__, (f), (g), (state), (reason))
 void vq_assert_state_impl(const char *file, int line, VbFixture *f, const VqGuest *g, gint state, gint reason);
 /* libvirt does not know @g, and virtbusd announced it gone. */
@@ -76,11 +82,18 @@ void vq_expect_added(VbFixture *f, const VqGuest *g);
 /* Fails the test with @what and the signals seen. */
 void vq_fail(VbFixture *f, const char *what) G_GNUC_NORETURN;
 
-/* A FIFO in the case's scratch directory that a save may write to: the
- * save goes only as fast as the test reads. Returns the reading end
- * (non-blocking), opened before anything writes. */
-int vq_fifo_open(VbFixture *f, const char *name, gchar **path);
-/* Reads what is there, at most @max bytes; returns the count, 0 when
- * nothing is there now, -1 when nobody has the writing end open (not yet,
- * or no more: libvirt opens it twice, for the image, then for its header). */
-gssize vq_fifo_read(int fd, gsize max);
+/* A FIFO in the case's scratch directory for a save to write to: the save
+ * goes only as far as the test lets a reader thread read (past what
+ * libvirt's I/O helper buffers, see vq_busy_guest_xml()). The test keeps a
+ * writing end open itself, so libvirtd never waits to open its end (which
+ * it does with the domain locked) and the reader never sees an end. */
+typedef struct VqDrain VqDrain;
+
+VqDrain *vq_drain_new(VbFixture *f, const char *name);
+const char *vq_drain_path(VqDrain *d);
+/* Lets the reader read @bytes more; -1: everything, from now on. */
+void vq_drain_allow(VqDrain *d, gssize bytes);
+/* Bytes read so far. */
+guint64 vq_drain_total(VqDrain *d);
+void vq_drain_free(VqDrain *d);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VqDrain, vq_drain_free)

@@ -73,6 +73,7 @@ typedef struct JobSpec {
          * operation needs). */
         const char *perm_object, *perm;
         const Details *details;         /* what polkit is told about the object */
+        uint64_t start_usec;            /* when it started (µs since the epoch), 0: now */
         bool external;                  /* libvirt runs it; virtbusd did not start it */
 } JobSpec;
 
