@@ -1,33 +1,39 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "qemu-util.h"
 
-#include <errno.h>
-#include <fcntl.h>
+#include <libvirt/virterror.h>
 #include <signal.h>
 #include <stdarg.h>
-#include <sys/stat.h>
+#include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "job-util.h"
+#define DIR_ENV "VIRTBUS_QEMU_TEST_DIR"
 
 static struct {
-    gchar *script;          /* start-libvirtd */
-    gchar *dir;             /* libvirtd's state */
+    gchar *dir;             /* the libvirtd's state directory */
     gchar *uri;
+    gchar *files;           /* vq_files_dir() */
+    gchar *script;          /* start-libvirtd */
     gchar *connect_arg;
-    const char *args[3];
-    const char *env[2];
-    VbDaemonOptions opts;
+    gchar *host_path_arg;
+    const char *args[4];
     const char *skip;       /* why the cases cannot run */
-    gchar *failed;          /* why libvirtd did not start */
+    gchar *start_error;     /* why libvirtd did not start */
     gboolean owner;         /* this process started libvirtd */
-    virConnectPtr conn;
 } vq;
 
-/* ---- the private libvirtd, and stopping it whatever happens ------------------------ */
+/* A case with the fixture's options first, so the harness's data pointer
+ * (the options) leads back to it. */
+typedef struct {
+    VbDaemonOptions opts;
+    VbTestFunc func;
+} VqCase;
 
+/* ---- stopping everything, even when interrupted ------------------------------------ */
+
+/* Prepared up front: only async-signal-safe calls in the handler. */
 static const char *stop_argv[5];
 static const char *rm_argv[4];
 
@@ -44,8 +50,9 @@ run_and_wait(const char *const *argv)
         waitpid(pid, NULL, 0);
 }
 
-/* A timeout of the test runner must not leave libvirtd and its guests
- * behind. Only async-signal-safe calls here. */
+/* A runner's timeout (SIGTERM) must not leave libvirtd and its guests
+ * behind: they go, then the program; its running case follows through
+ * PR_SET_PDEATHSIG. */
 static void
 on_interrupt(int sig)
 {
@@ -55,152 +62,84 @@ on_interrupt(int sig)
     raise(sig);
 }
 
-gchar *
-vq_run(const char *const *argv)
+/* ---- tools ------------------------------------------------------------------------------ */
+
+/* Output not asked for is captured all the same: stdout carries TAP. */
+static gboolean
+spawn(const char *const *argv, gchar **out, gchar **err)
 {
     g_autoptr(GError) error = NULL;
-    g_autofree gchar *err = NULL;
-    gchar *out = NULL;
+    g_autofree gchar *o = NULL;
+    g_autofree gchar *e = NULL;
     gint status = 0;
 
-    g_spawn_sync(NULL, (gchar **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &status, &error);
-    g_assert_no_error(error);
-    if (!g_spawn_check_wait_status(status, NULL)) {
+    if (!g_spawn_sync(NULL, (gchar **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &o, &e, &status, &error))
+        g_error("cannot run %s: %s", argv[0], error->message);
+    if (out)
+        *out = g_steal_pointer(&o);
+    if (err)
+        *err = g_steal_pointer(&e);
+    return g_spawn_check_wait_status(status, NULL);
+}
+
+gchar *
+vq_run_argv(const char *const *argv)
+{
+    g_autofree gchar *err = NULL;
+    gchar *out = NULL;
+
+    if (!spawn(argv, &out, &err)) {
         g_autofree gchar *cmd = g_strjoinv(" ", (gchar **)argv);
         g_error("%s failed: %s%s", cmd, out ? out : "", err ? err : "");
     }
     return out;
 }
 
-gchar *
-vq_virsh(const char *first, ...)
+static GPtrArray *
+virsh_argv(const char *first, va_list ap)
 {
-    g_autoptr(GPtrArray) argv = g_ptr_array_new();
-    va_list ap;
+    GPtrArray *argv = g_ptr_array_new();
 
     g_ptr_array_add(argv, (gpointer) "virsh");
     g_ptr_array_add(argv, (gpointer) "-q");
     g_ptr_array_add(argv, (gpointer) "-c");
     g_ptr_array_add(argv, vq.uri);
-    va_start(ap, first);
     for (const char *a = first; a; a = va_arg(ap, const char *))
         g_ptr_array_add(argv, (gpointer)a);
-    va_end(ap);
     g_ptr_array_add(argv, NULL);
-    return vq_run((const char *const *)argv->pdata);
+    return argv;
 }
 
-static const char *
-missing_prerequisite(void)
+gchar *
+vq_virsh(const char *first, ...)
 {
-    static const char *const programs[] = { "libvirtd", "virsh", "qemu-system-x86_64", "qemu-img", "unshare",
-                                            "nsenter" };
+    va_list ap;
 
-    if (geteuid() != 0)
-        return "needs root (a private libvirtd in its own mount namespace)";
-    for (gsize i = 0; i < G_N_ELEMENTS(programs); i++) {
-        g_autofree gchar *p = g_find_program_in_path(programs[i]);
-        g_autofree gchar *sbin = g_build_filename("/usr/sbin", programs[i], NULL);
-        if (!p && !g_file_test(sbin, G_FILE_TEST_IS_EXECUTABLE))
-            return "needs libvirtd, virsh, qemu-system-x86_64 and qemu-img";
-    }
-    if (!g_file_test(vq.script, G_FILE_TEST_IS_EXECUTABLE))
-        return "tests/libvirtd/start-libvirtd not found (VIRTBUS_SRCDIR)";
-    return NULL;
+    va_start(ap, first);
+    g_autoptr(GPtrArray) argv = virsh_argv(first, ap);
+    va_end(ap);
+    return vq_run_argv((const char *const *)argv->pdata);
 }
 
-void
-vq_init(const char *tag)
+gboolean
+vq_virsh_try(gchar **out, gchar **err, const char *first, ...)
 {
-    const char *srcdir = g_getenv("VIRTBUS_SRCDIR");
-    const char *env_dir = g_getenv("VIRTBUS_QEMU_TEST_DIR");
+    va_list ap;
 
-    vq.script = g_build_filename(srcdir ? srcdir : ".", "tests", "libvirtd", "start-libvirtd", NULL);
-    if (vb_reference_mode()) {
-        vq.skip = "libvirt-dbus has no jobs to test";
-        return;
-    }
-    if (!g_test_subprocess() && (vq.skip = missing_prerequisite()) == NULL) {
-        /* One libvirtd for the program; every case, in a process of its
-         * own, finds it through the environment. */
-        g_autoptr(GError) error = NULL;
-        g_autofree gchar *out = NULL, *err = NULL;
-        gint status;
-
-        vq.dir = g_strdup_printf("/var/tmp/virtbus-%s-XXXXXX", tag);
-        g_assert_nonnull(g_mkdtemp(vq.dir));
-        const char *start[] = { vq.script, "start", vq.dir, NULL };
-        g_spawn_sync(NULL, (gchar **)start, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error);
-        if (error || !g_spawn_check_wait_status(status, NULL))
-            vq.failed = g_strdup_printf("could not start libvirtd: %s%s", error ? error->message : "",
-                                        err ? err : "");
-        else
-            g_setenv("VIRTBUS_QEMU_TEST_DIR", vq.dir, TRUE);
-        vq.owner = TRUE;
-        stop_argv[0] = vq.script;
-        stop_argv[1] = "stop";
-        stop_argv[2] = "--guests";
-        stop_argv[3] = vq.dir;
-        rm_argv[0] = "/bin/rm";
-        rm_argv[1] = "-rf";
-        rm_argv[2] = vq.dir;
-        signal(SIGTERM, on_interrupt);
-        signal(SIGINT, on_interrupt);
-        signal(SIGHUP, on_interrupt);
-        env_dir = vq.failed ? NULL : vq.dir;
-    }
-    if (env_dir && !vq.failed && !vq.skip) {
-        if (!vq.dir)
-            vq.dir = g_strdup(env_dir);
-        vq.uri = g_strdup_printf("qemu+unix:///system?socket=%s/run/libvirt/libvirt-sock", vq.dir);
-        vq.connect_arg = g_strdup_printf("QEMU=%s", vq.uri);
-        vq.args[0] = "--connect";
-        vq.args[1] = vq.connect_arg;
-        vq.env[0] = VJ_BARRIER_ENV;
-        vq.opts.extra_args = vq.args;
-        vq.opts.extra_env = vq.env;
-    } else if (!vq.skip && !vq.failed)
-        vq.skip = "the private libvirtd is not there";
+    va_start(ap, first);
+    g_autoptr(GPtrArray) argv = virsh_argv(first, ap);
+    va_end(ap);
+    return spawn((const char *const *)argv->pdata, out, err);
 }
 
-static void
-skip_case(gconstpointer reason)
+virConnectPtr
+vq_connect(void)
 {
-    g_test_skip(reason);
-}
+    virConnectPtr c = virConnectOpen(vq.uri);
 
-static void
-fail_case(gconstpointer reason)
-{
-    g_test_message("%s", (const char *)reason);
-    g_test_fail();
-}
-
-void
-vq_add(const char *testpath, VbTestFunc func)
-{
-    if (vq.failed)
-        g_test_add_data_func(testpath, vq.failed, fail_case);
-    else if (vq.skip)
-        g_test_add_data_func(testpath, vq.skip, skip_case);
-    else if (!vb_have_delay_seam())
-        g_test_add_data_func(testpath, "needs the test seam (meson setup -Dtest_delay_seam=true)", skip_case);
-    else
-        vb_add_virtbusd_only_full(testpath, &vq.opts, func);
-}
-
-void
-vq_finish(void)
-{
-    if (vq.conn)
-        virConnectClose(vq.conn);
-    if (!vq.owner || !vq.dir)
-        return;
-    const char *stop[] = { vq.script, "stop", "--guests", vq.dir, NULL };
-    const char *rm[] = { "rm", "-rf", vq.dir, NULL };
-    g_autofree gchar *o1 = NULL, *o2 = NULL;
-    g_spawn_sync(NULL, (gchar **)stop, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &o1, NULL, NULL, NULL);
-    g_spawn_sync(NULL, (gchar **)rm, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &o2, NULL, NULL, NULL);
+    if (!c)
+        g_error("cannot connect to %s: %s", vq.uri, virGetLastErrorMessage());
+    return c;
 }
 
 const char *
@@ -209,32 +148,37 @@ vq_uri(void)
     return vq.uri;
 }
 
-virConnectPtr
-vq_conn(void)
+const char *
+vq_files_dir(void)
 {
-    if (!vq.conn) {
-        vq.conn = virConnectOpen(vq.uri);
-        if (!vq.conn)
-            g_error("cannot connect to %s: %s", vq.uri, virGetLastErrorMessage());
-    }
-    return vq.conn;
+    return vq.files;
 }
+
+gchar *
+vq_case_dir(void)
+{
+    gchar *dir = g_build_filename(vq.files, "case-XXXXXX", NULL);
+
+    g_assert_nonnull(g_mkdtemp(dir));
+    return dir;
+}
+
+/* ---- the connection and guests ----------------------------------------------------------- */
 
 void
 vq_wait_connected(VbFixture *f)
 {
-    gint64 deadline = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
+    gint64 deadline = g_get_monotonic_time() + (gint64)VQ_WAIT_MS * 1000;
 
-    /* The connection opens in the background; Connected turns true with a
-     * PropertiesChanged. */
+    /* Read it, and if it is not up yet wait for it to change: the
+     * connection opens in the background, maybe before the recording of
+     * signals began. */
     while (!vb_get_bool(f, VQ_PATH, VB_IFACE_CONNECT, "Connected")) {
         if (g_get_monotonic_time() > deadline)
             g_error("virtbusd did not connect to %s", vq.uri);
         vb_wait_property_changed(f, VQ_PATH, VB_IFACE_CONNECT, "Connected", NULL, 1000);
     }
 }
-
-/* ---- guests ------------------------------------------------------------------------- */
 
 VqGuest *
 vq_guest_new(const char *name)
@@ -260,329 +204,227 @@ vq_guest_free(VqGuest *g)
 }
 
 gchar *
-vq_guest_xml(const VqGuest *g, guint memory_mib, const char *devices)
+vq_guest_xml(const VqGuest *g, const char *devices, const char *extra)
 {
     return g_strdup_printf("<domain type='qemu'><name>%s</name><uuid>%s</uuid>"
-                           "<memory unit='MiB'>%u</memory>"
-                           "<os><type arch='x86_64' machine='pc'>hvm</type></os>"
-                           "<devices><memballoon model='none'/>%s</devices></domain>",
-                           g->name, g->uuid, memory_mib, devices ? devices : "");
-}
-
-gchar *
-vq_busy_guest_xml(VbFixture *f, const VqGuest *g, guint memory_mib)
-{
-    g_autofree gchar *blob = g_build_filename(f->tmpdir, "memory.bin", NULL);
-    g_autofree guint32 *data = g_new(guint32, VQ_BUSY_BYTES / sizeof(guint32));
-    g_autoptr(GRand) rand = g_rand_new_with_seed(42);
-    g_autoptr(GError) error = NULL;
-
-    /* Bytes no page compresses away, which QEMU's generic loader puts in
-     * the guest's memory at 16 MiB before the firmware runs. */
-    for (gsize i = 0; i < VQ_BUSY_BYTES / sizeof(guint32); i++)
-        data[i] = g_rand_int(rand);
-    g_file_set_contents(blob, (const gchar *)data, VQ_BUSY_BYTES, &error);
-    g_assert_no_error(error);
-    return g_strdup_printf("<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>"
-                           "<name>%s</name><uuid>%s</uuid><memory unit='MiB'>%u</memory>"
-                           "<os><type arch='x86_64' machine='pc'>hvm</type></os>"
-                           "<devices><memballoon model='none'/></devices>"
-                           "<qemu:commandline><qemu:arg value='-device'/>"
-                           "<qemu:arg value='loader,file=%s,addr=0x1000000,force-raw=on'/></qemu:commandline>"
-                           "</domain>",
-                           g->name, g->uuid, memory_mib, blob);
-}
-
-gchar *
-vq_test_guest_xml(const VqGuest *g)
-{
-    const char *srcdir = g_getenv("VIRTBUS_SRCDIR");
-    const char *out = g_getenv("VIRTBUS_GUEST_DIR");
-    g_autofree gchar *build = g_build_filename(srcdir ? srcdir : ".", "tests", "guest", "build-guest", NULL);
-    g_autofree gchar *dir = g_strdup(out && *out ? out : "/var/tmp/virtbus-guest");
-    g_autofree gchar *template = NULL, *kernel = NULL, *initrd = NULL, *tin = NULL;
-    g_autoptr(GError) error = NULL;
-    gint status;
-    const char *argv[] = { build, dir, NULL };
-
-    if (!g_file_test(build, G_FILE_TEST_IS_EXECUTABLE))
-        return NULL;
-    /* Builds it once; later runs find it made. */
-    if (!g_spawn_sync(NULL, (gchar **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL, &status, &error) ||
-        !g_spawn_check_wait_status(status, NULL))
-        return NULL;
-    tin = g_build_filename(dir, "domain.xml.in", NULL);
-    kernel = g_build_filename(dir, "vmlinuz", NULL);
-    initrd = g_build_filename(dir, "initrd.img", NULL);
-    if (!g_file_get_contents(tin, &template, NULL, NULL))
-        return NULL;
-    g_autoptr(GString) s = g_string_new(template);
-    g_string_replace(s, "@NAME@", g->name, 0);
-    g_string_replace(s, "@UUID@", g->uuid, 0);
-    g_string_replace(s, "@KERNEL@", kernel, 0);
-    g_string_replace(s, "@INITRD@", initrd, 0);
-    return g_string_free(g_steal_pointer(&s), FALSE);
-}
-
-/* ---- what libvirt says, and what virtbusd says ---------------------------------------- */
-
-gboolean
-vq_libvirt_state(const VqGuest *g, gint *state, gint *reason)
-{
-    virDomainPtr dom = virDomainLookupByUUIDString(vq_conn(), g->uuid);
-    gboolean ok;
-
-    if (!dom)
-        return FALSE;
-    ok = virDomainGetState(dom, state, reason, 0) == 0;
-    virDomainFree(dom);
-    return ok;
+                           "<memory unit='MiB'>64</memory>"
+                           "<os><type arch='x86_64' machine='pc'>hvm</type></os>%s"
+                           "<devices><controller type='usb' model='none'/>%s</devices></domain>",
+                           g->name, g->uuid, extra ? extra : "", devices ? devices : "");
 }
 
 void
-vq_fail(VbFixture *f, const char *what)
-{
-    g_autofree gchar *seen = vb_signals_describe(f);
-    g_error("%s; signals:%s", what, seen);
-}
-
-static gboolean
-served_state(VbFixture *f, const VqGuest *g, gint *state, gint *reason)
-{
-    g_autoptr(GError) e1 = NULL, e2 = NULL;
-    g_autoptr(GVariant) s = vb_call(f, g->path, VB_IFACE_PROPERTIES, "Get",
-                                    g_variant_new("(ss)", VB_IFACE_DOMAIN, "State"), "(v)", &e1);
-    g_autoptr(GVariant) r = vb_call(f, g->path, VB_IFACE_PROPERTIES, "Get",
-                                    g_variant_new("(ss)", VB_IFACE_DOMAIN, "StateReason"), "(v)", &e2);
-    g_autoptr(GVariant) sv = NULL, rv = NULL;
-
-    if (!s || !r)
-        return FALSE;
-    g_variant_get(s, "(v)", &sv);
-    g_variant_get(r, "(v)", &rv);
-    *state = g_variant_get_int32(sv);
-    *reason = g_variant_get_int32(rv);
-    return TRUE;
-}
-
-static gboolean
-on_deadline(gpointer data)
-{
-    *(gboolean *)data = TRUE;
-    return G_SOURCE_REMOVE;
-}
-
-/* Waits until a signal arrives that f->signals did not hold at @from. */
-static gboolean
-wait_more_signals(VbFixture *f, guint from, gint64 deadline)
-{
-    gint64 left = deadline - g_get_monotonic_time();
-    gboolean timed_out = FALSE;
-    guint id;
-
-    if (left <= 0)
-        return FALSE;
-    id = g_timeout_add((guint)(left / 1000) + 1, on_deadline, &timed_out);
-    while (f->signals->len <= from && !timed_out)
-        g_main_context_iteration(NULL, TRUE);
-    if (!timed_out)
-        g_source_remove(id);
-    return f->signals->len > from;
-}
-
-void
-vq_assert_state_impl(const char *file, int line, VbFixture *f, const VqGuest *g, gint state, gint reason)
-{
-    gint64 deadline = g_get_monotonic_time() + (gint64)VQ_WAIT_MS * 1000;
-    gint ls = -1, lr = -1, ss = -1, sr = -1;
-
-    /* virtbusd says so, now or after the PropertiesChanged on its way; and
-     * then libvirt, the ground truth, must say the same. */
-    for (;;) {
-        guint seen;
-        vb_process_events(f);
-        seen = f->signals->len;
-        if (served_state(f, g, &ss, &sr) && ss == state && sr == reason)
-            break;
-        if (!wait_more_signals(f, seen, deadline)) {
-            vq_libvirt_state(g, &ls, &lr);
-            g_autofree gchar *what = g_strdup_printf("%s:%d: virtbusd says %s is (%d, %d), libvirt (%d, %d), "
-                                                     "expected (%d, %d)", file, line, g->name, ss, sr, ls, lr,
-                                                     state, reason);
-            vq_fail(f, what);
-        }
-    }
-    if (!vq_libvirt_state(g, &ls, &lr) || ls != state || lr != reason) {
-        g_autofree gchar *what = g_strdup_printf("%s:%d: libvirt says %s is (%d, %d), virtbusd and the test (%d, %d)",
-                                                 file, line, g->name, ls, lr, state, reason);
-        vq_fail(f, what);
-    }
-}
-
-void
-vq_assert_gone(VbFixture *f, const VqGuest *g)
-{
-    virDomainPtr dom = virDomainLookupByUUIDString(vq_conn(), g->uuid);
-
-    if (dom)
-        g_error("libvirt still knows %s", g->name);
-    g_assert_cmpint(virGetLastErrorCode(), ==, VIR_ERR_NO_DOMAIN);
-    if (!vb_wait_signal(f, "/org/libvirt", "org.freedesktop.DBus.ObjectManager", "InterfacesRemoved", g->path, NULL,
-                        VQ_WAIT_MS)) {
-        g_autofree gchar *what = g_strdup_printf("no InterfacesRemoved for %s", g->name);
-        vq_fail(f, what);
-    }
-    g_autoptr(GError) error = NULL;
-    g_autoptr(GVariant) r = vb_call(f, g->path, VB_IFACE_PROPERTIES, "Get",
-                                    g_variant_new("(ss)", VB_IFACE_DOMAIN, "State"), NULL, &error);
-    vb_assert_unknown_object(error);
-}
-
-void
-vq_expect_event(VbFixture *f, const VqGuest *g, gint event, gint detail)
+vq_wait_domain_event(VbFixture *f, const VqGuest *g, gint event)
 {
     gint64 deadline = g_get_monotonic_time() + (gint64)VQ_WAIT_MS * 1000;
 
-    /* The next DomainEvent of @g that is this one; others are passed over. */
     for (;;) {
         g_autoptr(GVariant) params = NULL;
         gint64 left = (deadline - g_get_monotonic_time()) / 1000;
         gint e, d;
+
         if (left <= 0 ||
             !vb_wait_signal(f, VQ_PATH, VB_IFACE_CONNECT, "DomainEvent", g->path, &params, (guint)left)) {
-            g_autofree gchar *what = g_strdup_printf("no DomainEvent (%d, %d) for %s", event, detail, g->name);
-            vq_fail(f, what);
+            g_autofree gchar *seen = vb_signals_describe(f);
+            g_error("no DomainEvent %d for %s; signals:%s", event, g->name, seen);
         }
         g_variant_get(params, "(&oii)", NULL, &e, &d);
-        if (e == event && d == detail)
+        if (e == event)
             return;
     }
 }
 
-void
-vq_expect_added(VbFixture *f, const VqGuest *g)
+GVariant *
+vq_wait_domain_signal(VbFixture *f, const VqGuest *g, const char *member, const char *first_arg)
 {
-    if (!vb_wait_signal(f, "/org/libvirt", "org.freedesktop.DBus.ObjectManager", "InterfacesAdded", g->path, NULL,
-                        VQ_WAIT_MS)) {
-        g_autofree gchar *what = g_strdup_printf("no InterfacesAdded for %s", g->name);
-        vq_fail(f, what);
+    GVariant *params = NULL;
+
+    if (!vb_wait_signal(f, g->path, VB_IFACE_DOMAIN, member, first_arg, &params, VQ_WAIT_MS)) {
+        g_autofree gchar *seen = vb_signals_describe(f);
+        g_error("no %s for %s; signals:%s", member, g->name, seen);
     }
+    return params;
 }
 
-/* ---- saves that go as fast as the test reads ---------------------------------------- */
-
-struct VqDrain {
-    gchar *path;
-    int fd;
-    GThread *thread;
-    GMutex lock;
-    GCond cond;
-    gint64 budget;      /* bytes the reader may still read; -1: no limit */
-    guint64 total;
-    gboolean stop;
-    gboolean reading;   /* in read() */
-};
-
-static gpointer
-drain_thread(gpointer data)
+void
+vq_guest_start(VbFixture *f, VqGuest *g, const char *xml)
 {
-    VqDrain *d = data;
-    static char buf[64 * 1024];
+    g_autoptr(GVariant) r = vb_call_ok(f, VQ_PATH, VB_IFACE_CONNECT, "DomainDefineXML", g_variant_new("(s)", xml),
+                                       "(o)");
+    const char *path;
 
-    g_mutex_lock(&d->lock);
-    for (;;) {
-        gsize want;
-        ssize_t n;
+    g_variant_get(r, "(&o)", &path);
+    g_assert_cmpstr(path, ==, g->path);
+    g_autoptr(GVariant) c = vb_call_ok(f, g->path, VB_IFACE_DOMAIN, "Create", g_variant_new("(u)", 0), "()");
+    vq_wait_domain_event(f, g, VIR_DOMAIN_EVENT_STARTED);
+}
 
-        while (!d->stop && d->budget == 0)
-            g_cond_wait(&d->cond, &d->lock);
-        if (d->stop)
-            break;
-        want = d->budget < 0 ? sizeof(buf) : MIN(sizeof(buf), (gsize)d->budget);
-        d->reading = TRUE;
-        g_mutex_unlock(&d->lock);
-        n = read(d->fd, buf, want);
-        g_mutex_lock(&d->lock);
-        d->reading = FALSE;
-        if (n < 0 && errno != EINTR)
-            g_error("reading %s: %s", d->path, g_strerror(errno));
-        if (n > 0) {
-            d->total += (guint64)n;
-            if (d->budget > 0)
-                d->budget -= MIN(d->budget, (gint64)n);
-        }
+void
+vq_guest_remove(VqGuest *g)
+{
+    /* Either may fail: the guest may be stopped already, or transient and
+     * gone. */
+    vq_virsh_try(NULL, NULL, "destroy", g->name, NULL);
+    vq_virsh_try(NULL, NULL, "undefine", g->name, NULL);
+}
+
+/* ---- set-up ------------------------------------------------------------------------------- */
+
+static const char *
+missing_prerequisite(void)
+{
+    static const char *const programs[] = { "libvirtd", "virsh", "qemu-system-x86_64", "qemu-img", "unshare",
+                                            "nsenter" };
+
+    if (geteuid() != 0)
+        return "needs root (a private libvirtd in its own mount namespace)";
+    for (gsize i = 0; i < G_N_ELEMENTS(programs); i++) {
+        g_autofree gchar *p = g_find_program_in_path(programs[i]);
+        g_autofree gchar *sbin = g_build_filename("/usr/sbin", programs[i], NULL);
+        if (!p && !g_file_test(sbin, G_FILE_TEST_IS_EXECUTABLE))
+            return "needs libvirtd, virsh, qemu-system-x86_64 and qemu-img";
     }
-    g_mutex_unlock(&d->lock);
+    if (!g_file_test(vq.script, G_FILE_TEST_IS_EXECUTABLE))
+        return "tests/libvirtd/start-libvirtd not found (VIRTBUS_SRCDIR)";
     return NULL;
 }
 
-VqDrain *
-vq_drain_new(VbFixture *f, const char *name)
+static void
+start_libvirtd(const char *name)
 {
-    VqDrain *d = g_new0(VqDrain, 1);
+    g_autofree gchar *out = NULL;
+    g_autofree gchar *err = NULL;
+    g_autofree gchar *tmpl = g_strdup_printf("/var/tmp/virtbus-%s-XXXXXX", name);
 
-    d->path = g_build_filename(f->tmpdir, name, NULL);
-    if (mkfifo(d->path, 0600) < 0)
-        g_error("mkfifo %s: %s", d->path, g_strerror(errno));
-    d->fd = open(d->path, O_RDWR | O_CLOEXEC);
-    if (d->fd < 0)
-        g_error("open %s: %s", d->path, g_strerror(errno));
-    g_mutex_init(&d->lock);
-    g_cond_init(&d->cond);
-    d->thread = g_thread_new("drain", drain_thread, d);
-    return d;
-}
+    vq.dir = g_strdup(g_mkdtemp(tmpl));
+    g_assert_nonnull(vq.dir);
+    vq.owner = TRUE;
+    stop_argv[0] = vq.script;
+    stop_argv[1] = "stop";
+    stop_argv[2] = "--guests";
+    stop_argv[3] = vq.dir;
+    rm_argv[0] = "/bin/rm";
+    rm_argv[1] = "-rf";
+    rm_argv[2] = vq.dir;
+    signal(SIGTERM, on_interrupt);
+    signal(SIGINT, on_interrupt);
+    signal(SIGHUP, on_interrupt);
 
-const char *
-vq_drain_path(VqDrain *d)
-{
-    return d->path;
-}
-
-void
-vq_drain_allow(VqDrain *d, gssize bytes)
-{
-    g_mutex_lock(&d->lock);
-    if (bytes < 0 || d->budget < 0)
-        d->budget = -1;
+    const char *start[] = { vq.script, "start", vq.dir, NULL };
+    if (!spawn(start, &out, &err))
+        vq.start_error = g_strdup_printf("could not start libvirtd: %s%s", out ? out : "", err ? err : "");
     else
-        d->budget += bytes;
-    g_cond_signal(&d->cond);
-    g_mutex_unlock(&d->lock);
-}
-
-guint64
-vq_drain_total(VqDrain *d)
-{
-    guint64 t;
-
-    g_mutex_lock(&d->lock);
-    t = d->total;
-    g_mutex_unlock(&d->lock);
-    return t;
+        g_setenv(DIR_ENV, vq.dir, TRUE);
 }
 
 void
-vq_drain_free(VqDrain *d)
+vq_init(int *argc, char ***argv, const char *name)
 {
-    gboolean wake;
+    const char *srcdir = g_getenv("VIRTBUS_SRCDIR");
 
-    if (!d)
+    vb_init(argc, argv);
+    vq.script = g_build_filename(srcdir ? srcdir : ".", "tests", "libvirtd", "start-libvirtd", NULL);
+    if (vb_reference_mode()) {
+        vq.skip = "libvirt-dbus cannot be pointed at a private libvirtd";
         return;
-    g_mutex_lock(&d->lock);
-    d->stop = TRUE;
-    wake = d->reading;
-    g_cond_signal(&d->cond);
-    g_mutex_unlock(&d->lock);
-    /* A reader blocked in read() (on an empty pipe) wakes up for a byte of
-     * our own. */
-    if (wake && write(d->fd, "", 1) < 0)
-        g_error("waking the reader of %s: %s", d->path, g_strerror(errno));
-    g_thread_join(d->thread);
-    close(d->fd);
-    unlink(d->path);
-    g_mutex_clear(&d->lock);
-    g_cond_clear(&d->cond);
-    g_free(d->path);
-    g_free(d);
+    }
+    if ((vq.skip = missing_prerequisite()))
+        return;
+    /* One libvirtd for the whole program; each case runs in a child
+     * process that finds it through the environment. */
+    if (!g_test_subprocess())
+        start_libvirtd(name);
+    if (!g_getenv(DIR_ENV))
+        return;
+    g_free(vq.dir);
+    vq.dir = g_strdup(g_getenv(DIR_ENV));
+    vq.uri = g_strdup_printf("qemu+unix:///system?socket=%s/run/libvirt/libvirt-sock", vq.dir);
+    vq.files = g_build_filename(vq.dir, "files", NULL);
+    g_mkdir_with_parents(vq.files, 0700);
+    vq.connect_arg = g_strdup_printf("QEMU=%s", vq.uri);
+    vq.host_path_arg = g_strdup_printf("--host-path-dir=%s", vq.files);
+    /* Besides the harness's Test=test:///default; callers may name host
+     * files below vq_files_dir(). */
+    vq.args[0] = "--connect";
+    vq.args[1] = vq.connect_arg;
+    vq.args[2] = vq.host_path_arg;
+    vq.args[3] = NULL;
+}
+
+static void
+run_case(VbFixture *f, gconstpointer data)
+{
+    const VqCase *c = data;
+
+    /* The case goes when the program does (it is interrupted after
+     * libvirtd was stopped). */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    vq_wait_connected(f);
+    c->func(f, data);
+}
+
+void
+vq_set_unavailable(const char *reason, gboolean failure)
+{
+    if (vq.skip || vq.start_error)
+        return;
+    if (failure)
+        vq.start_error = g_strdup(reason);
+    else
+        vq.skip = g_intern_string(reason);
+}
+
+gboolean
+vq_available(void)
+{
+    return !vq.skip && !vq.start_error;
+}
+
+static void
+skip_case(gconstpointer reason)
+{
+    g_test_skip(reason);
+}
+
+static void
+fail_case(gconstpointer reason)
+{
+    g_test_message("%s", (const char *)reason);
+    g_test_fail();
+}
+
+/* Test builds hold a long operation's worker at a FIFO in the case's
+ * scratch directory when the case puts one there (tests/job-util.h). */
+static const char *const barrier_env[] = { "VIRTBUS_TEST_BARRIER_DIR=@TMPDIR@", NULL };
+
+void
+vq_add(const char *testpath, VbTestFunc func)
+{
+    if (vq.skip) {
+        g_test_add_data_func(testpath, vq.skip, skip_case);
+        return;
+    }
+    if (vq.start_error) {
+        g_test_add_data_func(testpath, vq.start_error, fail_case);
+        return;
+    }
+    VqCase *c = g_new0(VqCase, 1);
+    c->opts.extra_args = vq.args;
+    c->opts.extra_env = barrier_env;
+    c->func = func;
+    vb_add_full(testpath, &c->opts, run_case);
+}
+
+int
+vq_run(void)
+{
+    int ret = vb_run();
+
+    if (vq.owner && vq.dir) {
+        const char *stop[] = { vq.script, "stop", "--guests", vq.dir, NULL };
+        const char *rm[] = { "rm", "-rf", vq.dir, NULL };
+        spawn(stop, NULL, NULL);
+        spawn(rm, NULL, NULL);
+    }
+    return ret;
 }

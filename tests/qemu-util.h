@@ -1,47 +1,67 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Helpers for the tests on real QEMU guests: one private libvirtd per test
- * program (libvirtd/start-libvirtd: its own mount namespace under /var/tmp,
- * KVM hidden, guests under TCG), served by virtbusd as /org/libvirt/QEMU;
- * the test's own libvirt connection to it, which is the ground truth every
- * effect is checked against; guests; and waits for what virtbusd
- * announces.
+ * Real QEMU guests for a test program: one private libvirtd per program
+ * (libvirtd/start-libvirtd: its own mount namespace under /var/tmp, KVM
+ * hidden, so guests run under TCG), started by the program's main process
+ * before its cases and stopped, with every guest it ran and its state, when
+ * the program ends or is interrupted. Each case gets the harness's fresh
+ * virtbusd serving that libvirtd as /org/libvirt/QEMU (and test:///default
+ * as /org/libvirt/Test), with --host-path-dir naming vq_files_dir().
  *
- * Needs root, libvirtd, virsh and qemu-system-x86_64; without them the
- * cases are skipped.
+ * Cases check effects with libvirt's own view: virsh on the private
+ * libvirtd (vq_virsh()), a libvirt connection of their own (vq_connect()),
+ * or the files QEMU and libvirtd wrote (qemu-img, reading them).
+ *
+ * The cases are skipped in reference mode (libvirt-dbus cannot be pointed at
+ * another libvirtd), when not root and without libvirtd, virsh, QEMU or
+ * qemu-img; they fail when libvirtd does not start.
  */
 #pragma once
-
-#include <libvirt/libvirt.h>
-#include <libvirt/virterror.h>
 
 #include "harness.h"
 
 #define VQ_PATH "/org/libvirt/QEMU"
 #define VQ_DOMAIN_PREFIX VQ_PATH "/domain/"
-/* Waits for what a QEMU guest does: generous, the machine may be busy. */
+/* Waits for what a guest or libvirtd does: generous, since other programs
+ * may share the machine; never a measure of anything. */
 #define VQ_WAIT_MS 60000
 
-/* After vb_init(): in the test program itself, starts the private libvirtd
- * (@tag names its directory); in a case's process, finds it. */
-void vq_init(const char *tag);
-/* Registers a case that runs with virtbusd serving QEMU=<the private
- * libvirtd> and the barrier seam (job-util.h); skipped when the private
- * libvirtd cannot run here. */
+/* Instead of vb_init(). @name names the libvirtd's directory. */
+void vq_init(int *argc, char ***argv, const char *name);
+/* Registers a case run against the private libvirtd. */
 void vq_add(const char *testpath, VbTestFunc func);
-/* After vb_run(), in the test program: stops libvirtd and its guests and
- * removes their state. */
-void vq_finish(void);
+/* Something the cases need is not there: the cases registered from now on
+ * are skipped (@failure FALSE: a prerequisite the machine lacks) or fail
+ * (@failure TRUE) with @reason. */
+void vq_set_unavailable(const char *reason, gboolean failure);
+/* Whether the cases will run (in this process or its case processes). */
+gboolean vq_available(void);
+/* Instead of vb_run(): also stops libvirtd and its guests and removes
+ * their state. */
+int vq_run(void);
 
 const char *vq_uri(void);
-/* The case's own connection to the private libvirtd. */
-virConnectPtr vq_conn(void);
-/* virsh -q -c <uri> ARGS... (NULL-terminated), which must succeed; returns
- * its output. */
+/* A directory libvirtd and QEMU can reach and callers may name host files
+ * below (--host-path-dir); each case should use a subdirectory of its own
+ * (vq_case_dir()). */
+const char *vq_files_dir(void);
+/* A fresh directory below vq_files_dir() for the running case. */
+gchar *vq_case_dir(void);
+
+/* virsh -q -c <uri> ARGS...: its output; the case fails unless virsh
+ * succeeds. */
 gchar *vq_virsh(const char *first, ...) G_GNUC_NULL_TERMINATED;
-/* Runs a command (NULL-terminated argv) that must succeed. */
-gchar *vq_run(const char *const *argv);
-/* Waits until virtbusd's QEMU connection is up. */
+/* The same, for a command that may fail: returns whether it succeeded, and
+ * its output and errors (either may be NULL). */
+gboolean vq_virsh_try(gchar **out, gchar **err, const char *first, ...) G_GNUC_NULL_TERMINATED;
+/* Runs @argv (NULL-terminated, looked up in PATH); its output, asserting
+ * success. */
+gchar *vq_run_argv(const char *const *argv);
+/* A libvirt connection of the test's own to the private libvirtd. */
+virConnectPtr vq_connect(void);
+
+/* Waits until virtbusd's QEMU connection is up (it opens in the
+ * background). */
 void vq_wait_connected(VbFixture *f);
 
 typedef struct {
@@ -53,47 +73,20 @@ typedef struct {
 VqGuest *vq_guest_new(const char *name);
 void vq_guest_free(VqGuest *g);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VqGuest, vq_guest_free)
-/* A diskless guest of @memory_mib MiB (it runs in its firmware), with
- * @devices (XML, or NULL) in its <devices>. */
-gchar *vq_guest_xml(const VqGuest *g, guint memory_mib, const char *devices);
-/* A diskless guest whose memory holds VQ_BUSY_BYTES of data that does not
- * compress (random, loaded by QEMU before the firmware runs), so that its
- * save writes more than libvirt's I/O helper buffers on the way (about a
- * MiB): a save to a drained FIFO then goes only as far as the test reads. */
-#define VQ_BUSY_BYTES (8u * 1024 * 1024)
-gchar *vq_busy_guest_xml(VbFixture *f, const VqGuest *g, guint memory_mib);
-/* The test guest of tests/guest (a Linux that answers ACPI and runs the
- * guest agent), built on first use; NULL when it cannot be built here. */
-gchar *vq_test_guest_xml(const VqGuest *g);
 
-/* libvirt's own state and reason of @g; FALSE when libvirt does not know
- * the domain. */
-gboolean vq_libvirt_state(const VqGuest *g, gint *state, gint *reason);
-/* virtbusd's State and StateReason say @g is in @state for @reason
- * (waiting for its PropertiesChanged if need be), and so does libvirt. */
-#define vq_assert_state(f, g, state, reason) vq_assert_state_impl(__FILE__, __LINE__, (f), (g), (state), (reason))
-void vq_assert_state_impl(const char *file, int line, VbFixture *f, const VqGuest *g, gint state, gint reason);
-/* libvirt does not know @g, and virtbusd announced it gone. */
-void vq_assert_gone(VbFixture *f, const VqGuest *g);
-/* Waits for DomainEvent(@g, @event, @detail). */
-void vq_expect_event(VbFixture *f, const VqGuest *g, gint event, gint detail);
-/* Waits for InterfacesAdded of @g. */
-void vq_expect_added(VbFixture *f, const VqGuest *g);
-/* Fails the test with @what and the signals seen. */
-void vq_fail(VbFixture *f, const char *what) G_GNUC_NORETURN;
+/* The XML of a guest of @g's name and UUID with 64 MiB, no disk unless
+ * @devices (XML put inside <devices>) has one, and @extra (XML put inside
+ * <domain>) if not NULL. */
+gchar *vq_guest_xml(const VqGuest *g, const char *devices, const char *extra);
+/* Defines @xml through virtbusd and starts it (Create), waiting for its
+ * STARTED event. */
+void vq_guest_start(VbFixture *f, VqGuest *g, const char *xml);
+/* Destroys and undefines the guest through libvirt; whatever state it was
+ * in, nothing of it is left. */
+void vq_guest_remove(VqGuest *g);
 
-/* A FIFO in the case's scratch directory for a save to write to: the save
- * goes only as far as the test lets a reader thread read (past what
- * libvirt's I/O helper buffers, see vq_busy_guest_xml()). The test keeps a
- * writing end open itself, so libvirtd never waits to open its end (which
- * it does with the domain locked) and the reader never sees an end. */
-typedef struct VqDrain VqDrain;
-
-VqDrain *vq_drain_new(VbFixture *f, const char *name);
-const char *vq_drain_path(VqDrain *d);
-/* Lets the reader read @bytes more; -1: everything, from now on. */
-void vq_drain_allow(VqDrain *d, gssize bytes);
-/* Bytes read so far. */
-guint64 vq_drain_total(VqDrain *d);
-void vq_drain_free(VqDrain *d);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(VqDrain, vq_drain_free)
+/* Waits for DomainEvent(@g, @event, any detail) on /org/libvirt/QEMU. */
+void vq_wait_domain_event(VbFixture *f, const VqGuest *g, gint event);
+/* Waits for the domain signal @member on @g whose first argument is
+ * @first_arg (if not NULL); returns its parameters. */
+GVariant *vq_wait_domain_signal(VbFixture *f, const VqGuest *g, const char *member, const char *first_arg);

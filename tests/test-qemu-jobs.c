@@ -23,11 +23,11 @@
 #include <unistd.h>
 
 #include "job-util.h"
-#include "qemu-util.h"
+#include "qemu-state.h"
 #include "watch-util.h"
 
+/* The guests' memory (qemu-util.h). */
 #define MEMORY_MIB 64
-#define BUSY_MEMORY_MIB 64
 /* What the test lets a save write at a time: what libvirt's I/O helper
  * passes on at once. */
 #define STEP_BYTES (1024 * 1024)
@@ -39,16 +39,16 @@ call(VbFixture *f, const VqGuest *g, const char *method, GVariant *args)
 }
 
 /* Defines and starts @g through virtbusd; a busy one has memory that
- * takes a save long to write (vq_busy_guest_xml()). */
+ * takes a save long to write (vs_busy_guest_xml()). */
 static void
 start_guest(VbFixture *f, const VqGuest *g, gboolean busy)
 {
-    g_autofree gchar *xml = busy ? vq_busy_guest_xml(f, g, BUSY_MEMORY_MIB) : vq_guest_xml(g, MEMORY_MIB, NULL);
+    g_autofree gchar *xml = busy ? vs_busy_guest_xml(f, g) : vq_guest_xml(g, NULL, NULL);
     g_autoptr(GVariant) r = vb_call_ok(f, VQ_PATH, VB_IFACE_CONNECT, "DomainDefineXML", g_variant_new("(s)", xml),
                                        "(o)");
 
     call(f, g, "Create", g_variant_new("(u)", 0));
-    vq_assert_state(f, g, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_BOOTED);
+    vs_assert_state(f, g, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_BOOTED);
 }
 
 static void
@@ -56,7 +56,7 @@ remove_guest(const VqGuest *g)
 {
     gint state, reason;
 
-    if (vq_libvirt_state(g, &state, &reason) && state != VIR_DOMAIN_SHUTOFF)
+    if (vs_libvirt_state(g, &state, &reason) && state != VIR_DOMAIN_SHUTOFF)
         g_free(vq_virsh("destroy", g->uuid, NULL));
     g_free(vq_virsh("undefine", "--managed-save", g->uuid, NULL));
 }
@@ -71,7 +71,7 @@ domain_job(VbFixture *f, const VqGuest *g)
 /* Lets the save write step by step until its job has announced @count
  * new values of Progress, each greater than the one before. */
 static void
-watch_progress(VbFixture *f, VqDrain *d, const char *job, guint count)
+watch_progress(VbFixture *f, VsDrain *d, const char *job, guint count)
 {
     gdouble last = -1;
     guint seen = 0, steps = 0;
@@ -79,14 +79,14 @@ watch_progress(VbFixture *f, VqDrain *d, const char *job, guint count)
     while (seen < count) {
         g_autoptr(GVariant) v = NULL;
         if (++steps > 200)
-            vq_fail(f, "the save made no progress");
-        vq_drain_allow(d, STEP_BYTES);
+            vs_fail(f, "the save made no progress");
+        vs_drain_allow(d, STEP_BYTES);
         /* A step may end within a buffer QEMU is still writing: then the
          * next step brings the change. */
         if (!vb_wait_property_changed(f, job, VJ_IFACE_JOB, "Progress", &v, 3000))
             continue;
         gdouble p = g_variant_get_double(v);
-        g_printerr("# progress %.4f after %" G_GUINT64_FORMAT " bytes read\n", p, vq_drain_total(d));
+        g_printerr("# progress %.4f after %" G_GUINT64_FORMAT " bytes read\n", p, vs_drain_total(d));
         g_assert_cmpfloat(p, >, last);
         g_assert_cmpfloat(p, <=, 1.0);
         last = p;
@@ -95,7 +95,7 @@ watch_progress(VbFixture *f, VqDrain *d, const char *job, guint count)
     g_autoptr(GVariant) valid = vb_get_property(f, job, VJ_IFACE_JOB, "ProgressValid");
     g_assert_true(g_variant_get_boolean(valid));
     g_autoptr(GVariant) total = vb_get_property(f, job, VJ_IFACE_JOB, "DataTotal");
-    g_assert_cmpuint(g_variant_get_uint64(total), >=, (guint64)BUSY_MEMORY_MIB * 1024 * 1024);
+    g_assert_cmpuint(g_variant_get_uint64(total), >=, (guint64)MEMORY_MIB * 1024 * 1024);
     g_autoptr(GVariant) start = vb_get_property(f, job, VJ_IFACE_JOB, "StartTime");
     g_autoptr(GVariant) end = vb_get_property(f, job, VJ_IFACE_JOB, "ExpectedEndTime");
     g_assert_cmpuint(g_variant_get_uint64(end), >, g_variant_get_uint64(start));
@@ -107,9 +107,9 @@ completed(VbFixture *f, const char *job, gchar **message)
     gboolean ok = FALSE;
 
     if (!vj_wait_completed(f, job, &ok, message, VQ_WAIT_MS))
-        vq_fail(f, "no Completed");
+        vs_fail(f, "no Completed");
     if (!vb_wait_signal(f, VJ_ROOT_PATH, VJ_IFACE_OBJECT_MANAGER, "InterfacesRemoved", job, NULL, VQ_WAIT_MS))
-        vq_fail(f, "the job did not go");
+        vs_fail(f, "the job did not go");
     return ok;
 }
 
@@ -125,8 +125,8 @@ test_progress_and_cancel(VbFixture *f, gconstpointer data)
     start_guest(f, g, TRUE);
 
     /* Canceled half-way. */
-    g_autoptr(VqDrain) d1 = vq_drain_new(f, "cancel.fifo");
-    vj_call_async(f, g->path, VB_IFACE_DOMAIN, "Save", g_variant_new("(ssu)", vq_drain_path(d1), "", 0), &save);
+    g_autoptr(VsDrain) d1 = vs_drain_new(f, "cancel.fifo");
+    vj_call_async(f, g->path, VB_IFACE_DOMAIN, "Save", g_variant_new("(ssu)", vs_drain_path(d1), "", 0), &save);
     g_autofree gchar *job1 = vj_wait_job_added(f, g->path, &props, VQ_WAIT_MS);
     g_assert_true(g_variant_lookup(props, "Cancelable", "b", &b));
     g_assert_true(b);
@@ -134,38 +134,38 @@ test_progress_and_cancel(VbFixture *f, gconstpointer data)
     g_assert_cmpstr(named, ==, job1);
     watch_progress(f, d1, job1, 3);
     /* libvirt pauses the guest while it saves it. */
-    vq_assert_state(f, g, VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_SAVE);
+    vs_assert_state(f, g, VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_SAVE);
     g_assert_false(save.done);
 
     vj_call_async(f, job1, VJ_IFACE_JOB, "Cancel", NULL, &cancel);
     vj_async_wait(&cancel, VQ_WAIT_MS);
     g_assert_no_error(cancel.error);
     /* QEMU notices once it may write again. */
-    vq_drain_allow(d1, -1);
+    vs_drain_allow(d1, -1);
     vj_async_wait(&save, VQ_WAIT_MS);
     vb_assert_error(save.error, VJ_ERR_OPERATION_ABORTED);
     g_autofree gchar *m1 = NULL;
     g_assert_false(completed(f, job1, &m1));
     g_test_message("canceled: %s", m1);
-    vq_assert_state(f, g, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_SAVE_CANCELED);
+    vs_assert_state(f, g, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_SAVE_CANCELED);
     g_autofree gchar *none = domain_job(f, g);
     g_assert_cmpstr(none, ==, "/");
     vj_async_clear(&save);
     vj_async_clear(&cancel);
 
     /* And to the end. */
-    g_autoptr(VqDrain) d2 = vq_drain_new(f, "save.fifo");
-    vj_call_async(f, g->path, VB_IFACE_DOMAIN, "Save", g_variant_new("(ssu)", vq_drain_path(d2), "", 0), &save);
+    g_autoptr(VsDrain) d2 = vs_drain_new(f, "save.fifo");
+    vj_call_async(f, g->path, VB_IFACE_DOMAIN, "Save", g_variant_new("(ssu)", vs_drain_path(d2), "", 0), &save);
     g_autofree gchar *job2 = vj_wait_job_added(f, g->path, NULL, VQ_WAIT_MS);
     g_assert_cmpstr(job2, !=, job1);
     watch_progress(f, d2, job2, 3);
-    vq_drain_allow(d2, -1);
+    vs_drain_allow(d2, -1);
     vj_async_wait(&save, VQ_WAIT_MS);
     g_assert_no_error(save.error);
     g_autofree gchar *m2 = NULL;
     g_assert_true(completed(f, job2, &m2));
     g_assert_cmpstr(m2, ==, "");
-    vq_assert_state(f, g, VIR_DOMAIN_SHUTOFF, VIR_DOMAIN_SHUTOFF_SAVED);
+    vs_assert_state(f, g, VIR_DOMAIN_SHUTOFF, VIR_DOMAIN_SHUTOFF_SAVED);
     vj_async_clear(&save);
     remove_guest(g);
 }
@@ -185,8 +185,8 @@ test_external(VbFixture *f, gconstpointer data)
     vq_wait_connected(f);
     start_guest(f, g, TRUE);
 
-    g_autoptr(VqDrain) d = vq_drain_new(f, "external.fifo");
-    const char *argv[] = { "virsh", "-q", "-c", vq_uri(), "save", g->uuid, vq_drain_path(d), NULL };
+    g_autoptr(VsDrain) d = vs_drain_new(f, "external.fifo");
+    const char *argv[] = { "virsh", "-q", "-c", vq_uri(), "save", g->uuid, vs_drain_path(d), NULL };
     g_spawn_async(NULL, (gchar **)argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD |
                   G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, &pid, &error);
     g_assert_no_error(error);
@@ -200,14 +200,14 @@ test_external(VbFixture *f, gconstpointer data)
     g_autofree gchar *named = domain_job(f, g);
     g_assert_cmpstr(named, ==, job);
 
-    vq_drain_allow(d, -1);
+    vs_drain_allow(d, -1);
     g_assert_true(completed(f, job, NULL));
     while (!exited) {
         exited = waitpid(pid, &status, 0) == pid || errno != EINTR;
     }
     g_spawn_close_pid(pid);
     g_assert_true(g_spawn_check_wait_status(status, NULL));
-    vq_assert_state(f, g, VIR_DOMAIN_SHUTOFF, VIR_DOMAIN_SHUTOFF_SAVED);
+    vs_assert_state(f, g, VIR_DOMAIN_SHUTOFF, VIR_DOMAIN_SHUTOFF_SAVED);
     remove_guest(g);
 }
 
@@ -230,10 +230,10 @@ test_restart(VbFixture *f, gconstpointer data)
     start_guest(f, saving, TRUE);
     call(f, paused, "Suspend", NULL);
     call(f, managed, "ManagedSave", g_variant_new("(u)", 0));
-    g_autoptr(VqDrain) d = vq_drain_new(f, "restart.fifo");
-    vj_call_async(f, saving->path, VB_IFACE_DOMAIN, "Save", g_variant_new("(ssu)", vq_drain_path(d), "", 0), &save);
+    g_autoptr(VsDrain) d = vs_drain_new(f, "restart.fifo");
+    vj_call_async(f, saving->path, VB_IFACE_DOMAIN, "Save", g_variant_new("(ssu)", vs_drain_path(d), "", 0), &save);
     g_autofree gchar *before = vj_wait_job_added(f, saving->path, NULL, VQ_WAIT_MS);
-    vq_assert_state(f, saving, VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_SAVE);
+    vs_assert_state(f, saving, VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_SAVE);
 
     /* A client that follows everything across the restart. */
     om = vw_manager_new(f->bus);
@@ -246,10 +246,10 @@ test_restart(VbFixture *f, gconstpointer data)
     vj_async_wait(&save, VQ_WAIT_MS);
     g_assert_nonnull(save.error);
 
-    vq_assert_state(f, paused, VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_USER);
-    vq_assert_state(f, running, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_BOOTED);
-    vq_assert_state(f, managed, VIR_DOMAIN_SHUTOFF, VIR_DOMAIN_SHUTOFF_SAVED);
-    vq_assert_state(f, saving, VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_SAVE);
+    vs_assert_state(f, paused, VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_USER);
+    vs_assert_state(f, running, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_BOOTED);
+    vs_assert_state(f, managed, VIR_DOMAIN_SHUTOFF, VIR_DOMAIN_SHUTOFF_SAVED);
+    vs_assert_state(f, saving, VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_SAVE);
     /* The save goes on in libvirt: a job again, now one virtbusd did not
      * start. */
     g_autofree gchar *job = vj_wait_job_added(f, saving->path, &props, VQ_WAIT_MS);
@@ -265,9 +265,9 @@ test_restart(VbFixture *f, gconstpointer data)
     vw_assert_manager_matches(om, tree1, VQ_WAIT_MS);
 
     /* It ends as libvirt says, and the following client sees that too. */
-    vq_drain_allow(d, -1);
+    vs_drain_allow(d, -1);
     g_assert_true(completed(f, job, NULL));
-    vq_assert_state(f, saving, VIR_DOMAIN_SHUTOFF, VIR_DOMAIN_SHUTOFF_SAVED);
+    vs_assert_state(f, saving, VIR_DOMAIN_SHUTOFF, VIR_DOMAIN_SHUTOFF_SAVED);
     g_autoptr(GVariant) tree2 = vw_managed_objects(f->bus, TRUE);
     g_assert_null(vw_tree_lookup(tree2, job, VJ_IFACE_JOB));
     vw_assert_manager_matches(om, tree2, VQ_WAIT_MS);
@@ -295,7 +295,7 @@ make_volume(virStoragePoolPtr pool, const char *name, int byte)
     /* Guest data: a pattern the wipe must overwrite. */
     g_autofree gchar *cmd = g_strdup_printf("write -P %d 0 1M", byte);
     const char *argv[] = { "qemu-io", "-f", "qcow2", "-c", cmd, path, NULL };
-    g_free(vq_run(argv));
+    g_free(vq_run_argv(argv));
     return vol;
 }
 
@@ -355,10 +355,10 @@ joined(gchar **v)
 static void
 define_guest(VbFixture *f, const VqGuest *g, const char *devices)
 {
-    g_autofree gchar *xml = vq_guest_xml(g, MEMORY_MIB, devices);
+    g_autofree gchar *xml = vq_guest_xml(g, devices, NULL);
     g_autoptr(GVariant) r = vb_call_ok(f, VQ_PATH, VB_IFACE_CONNECT, "DomainDefineXML", g_variant_new("(s)", xml),
                                        "(o)");
-    vq_assert_state(f, g, VIR_DOMAIN_SHUTOFF, VIR_DOMAIN_SHUTOFF_UNKNOWN);
+    vs_assert_state(f, g, VIR_DOMAIN_SHUTOFF, VIR_DOMAIN_SHUTOFF_UNKNOWN);
 }
 
 static gboolean
@@ -410,7 +410,7 @@ test_undefine_with_storage(VbFixture *f, gconstpointer data)
     g_assert_cmpint(mkdir(dir, 0700), ==, 0);
     pool_xml = g_strdup_printf("<pool type='dir'><name>vq-pool-%s</name><target><path>%s</path></target></pool>",
                                g->uuid, dir);
-    pool = virStoragePoolCreateXML(vq_conn(), pool_xml, 0);
+    pool = virStoragePoolCreateXML(vs_conn(), pool_xml, 0);
     g_assert_nonnull(pool);
     virStorageVolPtr data_vol = make_volume(pool, "data.qcow2", 0x5a);
     virStorageVolPtr shared_vol = make_volume(pool, "shared.qcow2", 0x5b);
@@ -431,13 +431,13 @@ test_undefine_with_storage(VbFixture *f, gconstpointer data)
     vb_assert_error(shared, VB_ERR_OPERATION_INVALID);
     g_assert_nonnull(strstr(shared->message, other->name));
     expect_failed_job(f, g, shared);
-    vq_assert_state(f, g, VIR_DOMAIN_SHUTOFF, VIR_DOMAIN_SHUTOFF_UNKNOWN);
+    vs_assert_state(f, g, VIR_DOMAIN_SHUTOFF, VIR_DOMAIN_SHUTOFF_UNKNOWN);
     g_auto(GStrv) v0 = pool_volumes(pool);
     g_autofree gchar *j0 = joined(v0);
     g_assert_cmpstr(j0, ==, "data.qcow2,kept.qcow2,shared.qcow2");
     g_assert_true(has_byte(data_path, 0x5a));
     g_free(vq_virsh("undefine", other->uuid, NULL));
-    vq_assert_gone(f, other);
+    vs_assert_gone(f, other);
 
     /* A guest that runs: refused. */
     call(f, g, "Create", g_variant_new("(u)", 0));
@@ -446,7 +446,7 @@ test_undefine_with_storage(VbFixture *f, gconstpointer data)
     vb_assert_error(running, VB_ERR_OPERATION_INVALID);
     expect_failed_job(f, g, running);
     call(f, g, "Destroy", g_variant_new("(u)", 0));
-    vq_assert_state(f, g, VIR_DOMAIN_SHUTOFF, VIR_DOMAIN_SHUTOFF_DESTROYED);
+    vs_assert_state(f, g, VIR_DOMAIN_SHUTOFF, VIR_DOMAIN_SHUTOFF_DESTROYED);
 
     /* An unknown algorithm is the caller's mistake. */
     g_autoptr(GError) bad = vb_call_err(f, g->path, VB_IFACE_DOMAIN, "UndefineWithStorage",
@@ -464,7 +464,7 @@ test_undefine_with_storage(VbFixture *f, gconstpointer data)
     g_auto(GStrv) v1 = pool_volumes(pool);
     g_autofree gchar *j1 = joined(v1);
     g_assert_cmpstr(j1, ==, "data.qcow2,kept.qcow2,shared.qcow2");
-    vq_assert_state(f, g, VIR_DOMAIN_SHUTOFF, VIR_DOMAIN_SHUTOFF_DESTROYED);
+    vs_assert_state(f, g, VIR_DOMAIN_SHUTOFF, VIR_DOMAIN_SHUTOFF_DESTROYED);
 
     /* The real thing, with a wipe: a hard link made now keeps the blocks
      * of the volume for the test to look at after libvirt has deleted it. */
@@ -483,7 +483,7 @@ test_undefine_with_storage(VbFixture *f, gconstpointer data)
     g_variant_get(r, "(^as)", &removed);
     g_assert_cmpuint(g_strv_length(removed), ==, 2);
 
-    vq_assert_gone(f, g);
+    vs_assert_gone(f, g);
     g_assert_false(g_file_test(data_path, G_FILE_TEST_EXISTS));
     g_assert_false(g_file_test(shared_path, G_FILE_TEST_EXISTS));
     g_assert_true(all_zero(keep));
@@ -504,15 +504,10 @@ test_undefine_with_storage(VbFixture *f, gconstpointer data)
 int
 main(int argc, char **argv)
 {
-    int ret;
-
-    vb_init(&argc, &argv);
-    vq_init("jobs");
+    vq_init(&argc, &argv, "jobs");
     vq_add("/qemu-jobs/progress-and-cancel", test_progress_and_cancel);
     vq_add("/qemu-jobs/external", test_external);
     vq_add("/qemu-jobs/restart", test_restart);
     vq_add("/qemu-jobs/undefine-with-storage", test_undefine_with_storage);
-    ret = vb_run();
-    vq_finish();
-    return ret;
+    return vq_run();
 }

@@ -69,5 +69,10 @@ int dispatch_list(Dispatcher *d, sd_bus_message *m, const char *perm_object, dis
                   sd_bus_error *error);
 bool dispatch_may_see(const void *seen, Space *s, const Obj *o);
 
+/* Every property of @iface on @o as an a{sv}, each value wrapped @wraps
+ * times (GetAll answers with two, as libvirt-dbus does; the
+ * ObjectManager with one, as D-Bus says). */
+int dispatch_append_properties(sd_bus_message *m, const Interface *iface, const Obj *o, int wraps);
+
 /* The error a missing (or hidden) object gets: the same text, always. */
 int dispatch_unknown_object(sd_bus_error *error, const char *path);

@@ -540,7 +540,7 @@ static void found_external(Connection *c, const char *key, const JobStats *st) {
 
         if (!o || find_by_target(jobs_of(c), KIND_DOMAIN, key))
                 return;
-        o->kind->details(o, &details);
+        obj_details(o, &details);
         j = jobs_start(c, &(JobSpec) {
                 .operation = operation,
                 .kind = KIND_DOMAIN,
