@@ -544,8 +544,8 @@ static void start_job(Call *c) {
                 .kind = kind,
                 .key = key,
                 .uid = c->uid_known ? (int64_t) c->uid : JOB_UID_NONE,
-                .perm_object = row->perms[0].object,
-                .perm = row->perms[0].perm,
+                .perm_object = row_job_perm(row)->object,
+                .perm = row_job_perm(row)->perm,
                 .details = &details,
         });
         details_clear(&details);

@@ -217,6 +217,10 @@ int row_flags_arg(const Row *row);
  * tests are held to it. */
 void table_print(FILE *f);
 
+/* The permission a ROW_JOB row's job is canceled with: its first one about
+ * its own object that always applies (the operation's own). */
+const Perm *row_job_perm(const Row *row);
+
 /* Checks every row against its shape and the kinds' facts; logs and
  * returns false on the first mismatch (a bug: the daemon refuses to run). */
 bool table_validate(void);

@@ -221,6 +221,9 @@ static const Operation operations[] = {
         { "snapshot-revert", "snapshot", false, false },
         { "snapshot-delete", "snapshot", false, false },
         { "undefine-with-storage", "delete", false, true },
+        /* libvirt can neither report nor stop these. */
+        { "vol-wipe", "format", false, false },
+        { "vol-copy", "create", false, false },
 };
 
 static const Operation *operation_get(const char *name) {
