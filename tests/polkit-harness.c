@@ -942,7 +942,7 @@ vbp_reply_action(const VbpReply *r)
     g_autoptr(GMatchInfo) m = NULL;
 
     if (!re)
-        re = g_regex_new("org\\.libvirt\\.dbus\\.[a-z]+\\.[a-z-]+", 0, 0, NULL);
+        re = g_regex_new("org\\.libvirt\\.dbus\\.[a-z-]+\\.[a-z-]+", 0, 0, NULL);
     if (r->ok || !r->error_message || !g_regex_match(re, r->error_message, 0, &m))
         return NULL;
     return g_match_info_fetch(m, 0);

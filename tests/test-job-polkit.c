@@ -7,7 +7,10 @@
  *   - she sees the save's job but cannot cancel it (domain.hibernate is
  *     refused), and the save goes on to the end;
  *   - she can cancel the snapshot, which then fails with libvirt's
- *     OperationAborted. */
+ *     OperationAborted.
+ * And UndefineWithStorage needs, besides domain.delete, storage-vol.delete
+ * on every volume it removes and storage-vol.format on each to wipe it,
+ * each asked with that volume's details: refused, it removes nothing. */
 #include "job-util.h"
 #include "polkit-harness.h"
 
@@ -98,6 +101,105 @@ test_cancel_needs_the_operations_permission(VbpFixture *pf)
     vj_async_clear(&snapshot);
 }
 
+/* Whether the project's polkit policy has @action: polkitd refuses an
+ * action it does not know to everybody, whatever the rules say. */
+static gboolean
+policy_has(const char *action)
+{
+    g_autofree gchar *file = g_build_filename(g_getenv("VIRTBUS_SRCDIR"), "polkit", "org.libvirt.dbus.policy.in",
+                                              NULL);
+    g_autofree gchar *text = NULL;
+    g_autofree gchar *id = g_strdup_printf("id=\"%s\"", action);
+
+    return g_file_get_contents(file, &text, NULL, NULL) && strstr(text, id);
+}
+
+static const char *
+volume_rule(gboolean may_delete, gboolean may_format)
+{
+    static gchar *rule;
+
+    g_free(rule);
+    rule = g_strdup_printf("polkit.addRule(function(action, subject) {\n"
+                           "    if (subject.user != \"" VBP_USER_ALICE "\")\n"
+                           "        return polkit.Result.NOT_HANDLED;\n"
+                           "    if (action.id == \"" ACTION_PREFIX "domain.delete\")\n"
+                           "        return polkit.Result.YES;\n"
+                           "    if (action.id == \"" ACTION_PREFIX "storage-vol.delete\")\n"
+                           "        return action.lookup(\"vol_name\") == \"vq-disk.img\" && %s\n"
+                           "            ? polkit.Result.YES : polkit.Result.NO;\n"
+                           "    if (action.id == \"" ACTION_PREFIX "storage-vol.format\")\n"
+                           "        return %s ? polkit.Result.YES : polkit.Result.NO;\n"
+                           "    return polkit.Result.NOT_HANDLED;\n"
+                           "});\n",
+                           may_delete ? "true" : "false", may_format ? "true" : "false");
+    return rule;
+}
+
+static gchar *
+call_path(VbFixture *f, const char *path, const char *iface, const char *method, GVariant *args)
+{
+    g_autoptr(GVariant) r = vb_call_ok(f, path, iface, method, args, "(o)");
+    gchar *p;
+
+    g_variant_get(r, "(o)", &p);
+    return p;
+}
+
+static void
+test_removal_needs_volume_permissions(VbpFixture *pf)
+{
+    VbFixture *f = &pf->vb;
+
+    /* A guest of the test driver whose disk is a volume of its pool. */
+    g_autofree gchar *pool = call_path(f, VB_TEST_PATH, VB_IFACE_CONNECT, "StoragePoolLookupByName",
+                                       g_variant_new("(s)", "default-pool"));
+    g_autofree gchar *vol = call_path(f, pool, "org.libvirt.StoragePool", "StorageVolCreateXML",
+                                      g_variant_new("(su)", "<volume><name>vq-disk.img</name>"
+                                                    "<capacity unit='M'>16</capacity></volume>", 0));
+    g_autoptr(GVariant) pv = vb_get_property(f, vol, "org.libvirt.StorageVol", "Path");
+    const char *file = g_variant_get_string(pv, NULL);
+    g_autofree gchar *xml = g_strdup_printf("<domain type='test'><name>vq-removed</name><memory>65536</memory>"
+                                            "<os><type>hvm</type></os><devices><disk type='file' device='disk'>"
+                                            "<source file='%s'/><target dev='vda'/></disk></devices></domain>",
+                                            file);
+    g_autofree gchar *dom = call_path(f, VB_TEST_PATH, VB_IFACE_CONNECT, "DomainDefineXML",
+                                      g_variant_new("(s)", xml));
+
+    /* Without storage-vol.delete on the volume: nothing goes. */
+    vbp_polkit_set_rule(pf->polkit, "40-alice.rules", volume_rule(FALSE, TRUE));
+    {
+        g_autoptr(VbpCaller) alice = vbp_caller_new(VBP_USER_ALICE);
+        g_autoptr(VbpReply) r = vbp_call_err(alice, dom, VB_IFACE_DOMAIN, "UndefineWithStorage",
+                                             g_variant_new("(su)", "", 0), VBP_DBUS_ACCESS_DENIED);
+        g_autofree gchar *action = vbp_reply_action(r);
+        g_assert_cmpstr(action, ==, ACTION_PREFIX "storage-vol.delete");
+    }
+    /* Without storage-vol.format, no wipe. */
+    vbp_polkit_set_rule(pf->polkit, "40-alice.rules", volume_rule(TRUE, FALSE));
+    {
+        g_autoptr(VbpCaller) alice = vbp_caller_new(VBP_USER_ALICE);
+        g_autoptr(VbpReply) r = vbp_call_err(alice, dom, VB_IFACE_DOMAIN, "UndefineWithStorage",
+                                             g_variant_new("(su)", "zero", 0), VBP_DBUS_ACCESS_DENIED);
+        g_autofree gchar *action = vbp_reply_action(r);
+        g_assert_cmpstr(action, ==, ACTION_PREFIX "storage-vol.format");
+        g_autofree gchar *still = vb_get_xml(f, dom);
+        g_autoptr(GVariant) found = vb_call_ok(f, pool, "org.libvirt.StoragePool", "StorageVolLookupByName",
+                                               g_variant_new("(s)", "vq-disk.img"), "(o)");
+
+        /* With both, alice removes the guest and its volume. */
+        g_autoptr(GVariant) removed = vbp_call_ok(alice, dom, VB_IFACE_DOMAIN, "UndefineWithStorage",
+                                                  g_variant_new("(su)", "", 0));
+        g_autoptr(GVariant) paths = g_variant_get_child_value(removed, 0);
+        g_assert_cmpuint(g_variant_n_children(paths), ==, 1);
+    }
+    g_autoptr(GError) gone = vb_call_err(f, dom, VB_IFACE_DOMAIN, "GetXMLDesc", g_variant_new("(u)", 0));
+    vb_assert_unknown_object(gone);
+    g_autoptr(GError) no_vol = vb_call_err(f, pool, "org.libvirt.StoragePool", "StorageVolLookupByName",
+                                           g_variant_new("(s)", "vq-disk.img"));
+    vb_assert_error(no_vol, VB_ERROR_PREFIX "NoStorageVol");
+}
+
 static void
 skip_case(gconstpointer reason)
 {
@@ -116,6 +218,11 @@ main(int argc, char **argv)
                              skip_case);
     else
         vbp_add_full("/job-polkit/cancel", &barrier_opts, test_cancel_needs_the_operations_permission);
+    if (!policy_has(ACTION_PREFIX "storage-vol.delete") || !policy_has(ACTION_PREFIX "storage-vol.format"))
+        g_test_add_data_func("/job-polkit/removal-with-storage", "the polkit policy has no storage-vol actions",
+                             skip_case);
+    else
+        vbp_add("/job-polkit/removal-with-storage", test_removal_needs_volume_permissions);
     ret = vb_run();
     vbp_cleanup();
     return ret;

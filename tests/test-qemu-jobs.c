@@ -468,6 +468,10 @@ test_undefine_with_storage(VbFixture *f, gconstpointer data)
 
     /* The real thing, with a wipe: a hard link made now keeps the blocks
      * of the volume for the test to look at after libvirt has deleted it. */
+    g_autoptr(GVariant) vo = vb_call_ok(f, VQ_PATH, VB_IFACE_CONNECT, "StorageVolLookupByPath",
+                                        g_variant_new("(s)", data_path), "(o)");
+    const char *data_object;
+    g_variant_get(vo, "(&o)", &data_object);
     g_autofree gchar *keep = g_build_filename(f->tmpdir, "data.link", NULL);
     g_assert_cmpint(link(data_path, keep), ==, 0);
     g_assert_true(has_byte(keep, 0x5a));
@@ -484,6 +488,9 @@ test_undefine_with_storage(VbFixture *f, gconstpointer data)
     g_assert_cmpuint(g_strv_length(removed), ==, 2);
 
     vs_assert_gone(f, g);
+    /* Its volume's object goes from the bus too. */
+    if (!vb_wait_signal(f, VJ_ROOT_PATH, VJ_IFACE_OBJECT_MANAGER, "InterfacesRemoved", data_object, NULL, VQ_WAIT_MS))
+        vs_fail(f, "the volume's object did not go");
     g_assert_false(g_file_test(data_path, G_FILE_TEST_EXISTS));
     g_assert_false(g_file_test(shared_path, G_FILE_TEST_EXISTS));
     g_assert_true(all_zero(keep));

@@ -44,6 +44,14 @@ static int check_undefine_storage(Call *c, sd_bus_error *error) {
         return 0;
 }
 
+/* Volumes have no events: the pools they were in are listed again, so the
+ * volumes removed with the domain go from the bus too. */
+static int finish_undefine_storage(Call *c, sd_bus_error *error) {
+        if (!(value_get_u32(&c->in[1]) & VIRTBUS_UNDEFINE_STORAGE_DRY_RUN))
+                conn_refresh(c->conn, KIND_STORAGE_VOL);
+        return 0;
+}
+
 /* The most a peek may ask for: what libvirt's RPC carries (a local driver
  * could give more, but the buffer is allocated before libvirt is asked). */
 #define PEEK_MAX (4u * 1024u * 1024u)
@@ -355,7 +363,8 @@ static const Row domain_rows[] = {
          * which the resolve step finds. */
         METHOD("UndefineWithStorage", ARGS("s", wipeAlgorithm, "u", flags), RESULT("as", volumes),
                .perms = { PERM("domain", "delete") }, .check = check_undefine_storage,
-               .resolve = op_domain_undefine_storage_resolve, .flags = ROW_CHANGE | ROW_JOB,
+               .resolve = op_domain_undefine_storage_resolve, .finish = finish_undefine_storage,
+               .flags = ROW_CHANGE | ROW_JOB,
                .job = "undefine-with-storage", .job_probe = op_domain_undefine_storage_probe,
                .run = op_domain_undefine_with_storage),
         METHOD("UpdateDevice", ARGS("s", xml, "u", flags), NO_RESULT, .perms = { PERMS_AFFECT("domain") },
