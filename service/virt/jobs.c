@@ -667,10 +667,12 @@ void jobs_connected(Connection *c) {
         ObjTable *t = c->space->tables[KIND_DOMAIN];
         AskTask *at = ask_new(c, obj_table_size(t));
 
-        /* What a job that does not keep its domain running leaves it:
-         * paused. Those are asked about at once; the sweep finds the rest. */
+        /* A job that does not keep its domain running leaves it paused,
+         * and libvirt says why: those are asked about at once; the sweep
+         * finds the rest. */
         OBJ_TABLE_FOREACH(o, t, b)
-                if (o->facts[DOM_STATE].type == 'i' && o->facts[DOM_STATE].i == VIR_DOMAIN_PAUSED)
+                if (o->facts[DOM_STATE].type == 'i' && o->facts[DOM_REASON].type == 'i' &&
+                    domain_paused_for_job(o->facts[DOM_STATE].i, o->facts[DOM_REASON].i))
                         ask_add(js, at, o);
         ask_submit(c, at);
         if (!js->sweep &&
