@@ -6,6 +6,8 @@
  *     OperationAborted and leaves the guest running ("save canceled");
  *   - a "virsh save" behind virtbusd's back shows up as a job started by
  *     nobody virtbusd knows;
+ *   - a block pull is a job that outlives its call until libvirt says it
+ *     is done, and can be canceled;
  *   - virtbusd restarted while one guest is paused, one runs, one is
  *     managed-saved and one is being saved: what it serves afterwards is
  *     what libvirt says, the save is a job again, and a client that follows
@@ -279,6 +281,82 @@ test_restart(VbFixture *f, gconstpointer data)
     remove_guest(saving);
 }
 
+/* ---- block jobs ------------------------------------------------------------------------- */
+
+/* Whether libvirt's live definition of @g still shows a backing image. */
+static gboolean
+has_backing(const VqGuest *g)
+{
+    virDomainPtr dom = virDomainLookupByUUIDString(vs_conn(), g->uuid);
+    g_autofree gchar *xml = virDomainGetXMLDesc(dom, 0);
+
+    virDomainFree(dom);
+    g_assert_nonnull(xml);
+    return strstr(xml, "<backingStore type=") != NULL;
+}
+
+static void
+test_block_job(VbFixture *f, gconstpointer data)
+{
+    g_autoptr(VqGuest) g = vq_guest_new("vq-block");
+    g_autofree gchar *base = g_build_filename(f->tmpdir, "base.qcow2", NULL);
+    g_autofree gchar *top = g_build_filename(f->tmpdir, "top.qcow2", NULL);
+    const char *mk_base[] = { "qemu-img", "create", "-q", "-f", "qcow2", base, "16M", NULL };
+    const char *fill[] = { "qemu-io", "-f", "qcow2", "-c", "write -P 0x42 0 8M", base, NULL };
+    const char *mk_top[] = { "qemu-img", "create", "-q", "-f", "qcow2", "-b", base, "-F", "qcow2", top, NULL };
+    g_autoptr(GVariant) props = NULL;
+    gboolean cancelable = FALSE;
+    const char *op;
+
+    g_free(vq_run_argv(mk_base));
+    g_free(vq_run_argv(fill));
+    g_free(vq_run_argv(mk_top));
+    g_autofree gchar *disk = g_strdup_printf("<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+                                             "<source file='%s'/><target dev='vda' bus='virtio'/></disk>",
+                                             top);
+    g_autofree gchar *xml = vq_guest_xml(g, disk, NULL);
+    g_autoptr(GVariant) d = vb_call_ok(f, VQ_PATH, VB_IFACE_CONNECT, "DomainDefineXML", g_variant_new("(s)", xml),
+                                       "(o)");
+    call(f, g, "Create", g_variant_new("(u)", 0));
+    vs_assert_state(f, g, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_BOOTED);
+    g_assert_true(has_backing(g));
+
+    /* A pull at 1 MiB/s of 8 MiB: it outlives the call, and is canceled. */
+    call(f, g, "BlockPull", g_variant_new("(stu)", "vda", (guint64)1, 0));
+    g_autofree gchar *slow = vj_wait_job_added(f, g->path, &props, VQ_WAIT_MS);
+    g_assert_true(g_variant_lookup(props, "Operation", "&s", &op));
+    g_assert_cmpstr(op, ==, "block-pull");
+    g_assert_true(g_variant_lookup(props, "Cancelable", "b", &cancelable));
+    g_assert_true(cancelable);
+    g_autofree gchar *named = domain_job(f, g);
+    g_assert_cmpstr(named, ==, slow);
+    g_autoptr(GVariant) c = vb_call_ok(f, slow, VJ_IFACE_JOB, "Cancel", NULL, "()");
+    g_autofree gchar *why = NULL;
+    g_assert_false(completed(f, slow, &why));
+    g_autoptr(GVariant) ev = NULL;
+    if (!vb_wait_signal(f, g->path, VB_IFACE_DOMAIN, "BlockJob", "vda", &ev, VQ_WAIT_MS))
+        vs_fail(f, "no BlockJob signal");
+    gint type, status;
+    g_variant_get(ev, "(&sii)", NULL, &type, &status);
+    g_assert_cmpint(type, ==, VIR_DOMAIN_BLOCK_JOB_TYPE_PULL);
+    g_assert_cmpint(status, ==, VIR_DOMAIN_BLOCK_JOB_CANCELED);
+    g_assert_true(has_backing(g));
+
+    /* At full speed: the job ends when libvirt says the pull is done. */
+    g_clear_pointer(&ev, g_variant_unref);
+    call(f, g, "BlockPull", g_variant_new("(stu)", "vda", (guint64)0, 0));
+    g_autofree gchar *fast = vj_wait_job_added(f, g->path, NULL, VQ_WAIT_MS);
+    g_assert_true(completed(f, fast, NULL));
+    if (!vb_wait_signal(f, g->path, VB_IFACE_DOMAIN, "BlockJob", "vda", &ev, VQ_WAIT_MS))
+        vs_fail(f, "no BlockJob signal");
+    g_variant_get(ev, "(&sii)", NULL, &type, &status);
+    g_assert_cmpint(status, ==, VIR_DOMAIN_BLOCK_JOB_COMPLETED);
+    g_assert_false(has_backing(g));
+    g_autofree gchar *none = domain_job(f, g);
+    g_assert_cmpstr(none, ==, "/");
+    remove_guest(g);
+}
+
 /* ---- removal with storage --------------------------------------------------------------- */
 
 static virStorageVolPtr
@@ -515,6 +593,7 @@ main(int argc, char **argv)
     vq_add("/qemu-jobs/progress-and-cancel", test_progress_and_cancel);
     vq_add("/qemu-jobs/external", test_external);
     vq_add("/qemu-jobs/restart", test_restart);
+    vq_add("/qemu-jobs/block-job", test_block_job);
     vq_add("/qemu-jobs/undefine-with-storage", test_undefine_with_storage);
     return vq_run();
 }

@@ -553,6 +553,7 @@ static void start_job(Call *c) {
                 .perm_object = row_job_perm(row)->object,
                 .perm = row_job_perm(row)->perm,
                 .details = &details,
+                .disk = row->job_disk_arg > 0 ? value_get_str(&c->in[row->job_disk_arg - 1]) : NULL,
         });
         details_clear(&details);
         c->work.job = job_get_handle(c->job);
@@ -563,7 +564,11 @@ static void finish_job(Call *c) {
 
         if (!c->job)
                 return;
-        jobs_finish(c->conn, c->job, w->r >= 0, w->r < 0 && w->err.message ? w->err.message : "");
+        if (c->row->job_disk_arg > 0 && w->r >= 0)
+                /* A block job goes on in libvirt. */
+                jobs_call_returned(c->conn, c->job);
+        else
+                jobs_finish(c->conn, c->job, w->r >= 0, w->r < 0 && w->err.message ? w->err.message : "");
         c->job = NULL;
 }
 

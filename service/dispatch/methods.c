@@ -136,6 +136,9 @@ static bool validate_row(const Interface *iface, const Row *row) {
                         return fail(iface, row, "a flag-dependent host path without a flags argument");
         if (!(row->flags & ROW_JOB) != !row->job || (row->job_probe && !row->job))
                 return fail(iface, row, "a job needs ROW_JOB and the name of its operation");
+        if (row->job_disk_arg && (!row->job || row->job_disk_arg > (int) signature_count(row->in_sig) ||
+                                  row->in_sig[0] != 's'))
+                return fail(iface, row, "a block job's disk must be one of its string arguments");
         if ((row->flags & ROW_JOB) && !row_job_perm(row))
                 return fail(iface, row, "a job needs a permission of its own object that always applies");
         if ((row->flags & ROW_JOB_PERM) && iface->kind != KIND_JOB)

@@ -179,6 +179,10 @@ typedef struct Row {
          * resumes from a managed save image): on a worker, with the
          * object's turn held, whether this one is. */
         bool (*job_probe)(Work *w);
+        /* ROW_JOB: a block job, which libvirt runs on after the call
+         * returns, until its BLOCK_JOB event for the disk that argument
+         * @job_disk_arg - 1 names (0: not a block job). */
+        int job_disk_arg;
 } Row;
 
 typedef struct Interface {
@@ -228,6 +232,8 @@ bool table_validate(void);
 #define _ROW_SIG(...) _SD_VARARGS_FOREACH_EVEN(_SD_ECHO, __VA_ARGS__)
 #define _ROW_NAMES(...) _SD_VARARGS_FOREACH_ODD(_SD_CONCAT, __VA_ARGS__)
 #define ARGS(...) __VA_ARGS__
+/* The argument that names a block job's disk, by index. */
+#define JOB_DISK_ARG(i) ((i) + 1)
 #define RESULT(...) __VA_ARGS__
 #define NO_ARGS ""
 #define NO_RESULT ""

@@ -1108,6 +1108,11 @@ static void on_object_signal(Connection *c, EventItem *ev) {
                 case VIR_DOMAIN_EVENT_ID_JOB_COMPLETED:
                         jobs_completed_event(c, ev->key);
                         break;
+                case VIR_DOMAIN_EVENT_ID_BLOCK_JOB_2:
+                        /* disk, type, status */
+                        if (ev->nargs == 3 && ev->args[0].type == 's' && ev->args[2].type == 'i')
+                                jobs_block_event(c, ev->key, ev->args[0].s, ev->args[2].i);
+                        break;
                 case VIR_DOMAIN_EVENT_ID_REBOOT:
                         /* A reset sends no lifecycle event, but libvirt
                          * may say something new about the domain. */

@@ -36,6 +36,8 @@ struct Job {
         sd_event_source *timer;
         bool reading;                   /* a worker reads its statistics */
         bool ended;                     /* finished while a reading was under way */
+        bool returned;                  /* a block job whose call has returned */
+        int block_status;               /* a block job's BLOCK_JOB event so far, or -1 */
 };
 
 struct Jobs {
@@ -64,6 +66,7 @@ void job_handle_unref(JobHandle *h) {
         pthread_mutex_destroy(&h->lock);
         free(h->key);
         free(h->operation);
+        free(h->disk);
         free(h);
 }
 
@@ -126,7 +129,8 @@ int job_cancel(JobHandle *h, Work *w) {
                 work_fail_msg(w, VIR_ERR_NO_DOMAIN, "Domain not found: the job's domain is gone");
                 return -1;
         }
-        r = virDomainAbortJob(dom);
+        /* A block job is libvirt's per disk. */
+        r = h->disk ? virDomainBlockJobAbort(dom, h->disk, 0) : virDomainAbortJob(dom);
         virDomainFree(dom);
         return r;
 }
@@ -220,6 +224,11 @@ static const Operation operations[] = {
         { "migration-in", "migrate", false, false },
         { "snapshot-revert", "snapshot", false, false },
         { "snapshot-delete", "snapshot", false, false },
+        /* Block jobs are aborted per disk. */
+        { "block-pull", "block-write", true, false },
+        { "block-copy", "block-write", true, false },
+        { "block-commit", "block-write", true, false },
+        { "block-rebase", "block-write", true, false },
         { "undefine-with-storage", "delete", false, true },
         /* libvirt can neither report nor stop these. */
         { "vol-wipe", "format", false, false },
@@ -323,6 +332,7 @@ Job *jobs_start(Connection *c, const JobSpec *spec) {
         h->operation = xstrdup(spec->operation);
         h->cancelable = op->cancelable;
         h->counted = op->counted;
+        h->disk = spec->disk ? xstrdup(spec->disk) : NULL;
         pthread_mutex_init(&h->lock, NULL);
         if (target && target->handle) {
                 virt_kind(spec->kind)->ref(target->handle);
@@ -330,6 +340,7 @@ Job *jobs_start(Connection *c, const JobSpec *spec) {
         }
 
         j->conn = c;
+        j->block_status = -1;
         j->id = xasprintf("%" PRIu64, ++js->last_id);
         j->path = space_path_for(s, KIND_JOB, j->id);
         j->h = h;
@@ -423,12 +434,34 @@ static void *target_or_lookup(JobHandle *h, virConnectPtr vc) {
         return t;
 }
 
+/* What libvirt says of a block job: how far it copied, of how much. */
+static int get_block_stats(virDomainPtr dom, const char *disk, JobStats *st) {
+        virDomainBlockJobInfo info = { 0 };
+        int r = virDomainGetBlockJobInfo(dom, disk, &info, 0);
+
+        job_stats_clear(st);
+        virResetLastError();
+        if (r < 0)
+                return -1;
+        st->type = r == 0 ? VIR_DOMAIN_JOB_NONE : VIR_DOMAIN_JOB_BOUNDED;
+        st->has_data = r > 0 && info.end > 0;
+        st->data_total = info.end;
+        st->data_processed = info.cur;
+        st->data_remaining = info.end > info.cur ? info.end - info.cur : 0;
+        return 0;
+}
+
 static void run_read(Task *t) {
         ReadTask *rt = (ReadTask *) t;
         virDomainPtr dom = target_or_lookup(rt->h, rt->vc);
 
         if (!dom)
                 return;
+        if (rt->h->disk) {
+                rt->asked = get_block_stats(dom, rt->h->disk, &rt->st) == 0;
+                virDomainFree(dom);
+                return;
+        }
         rt->asked = get_stats(dom, false, &rt->st) == 0;
         if (rt->asked && !job_running(rt->st.type))
                 rt->have_last = get_stats(dom, true, &rt->last) == 0;
@@ -484,6 +517,11 @@ static void read_done(Task *t) {
                                 publish_facts(c, j, &rt->st);
                         else if (j->external)
                                 finish_external(c, j, rt); /* frees j */
+                        else if (j->h->disk && j->returned)
+                                /* Its event named the disk otherwise (a
+                                 * path for a target): libvirt's word that
+                                 * it is over. */
+                                jobs_finish(c, j, true, ""); /* frees j */
                 }
                 if (j == find_by_id(jobs_of(c), rt->job_id))
                         rearm(j);
@@ -700,11 +738,12 @@ void jobs_connected(Connection *c) {
 void jobs_disconnected(Connection *c) {
         Jobs *js = jobs_of(c);
 
-        /* Nothing can be known about the jobs libvirt ran for others; the
-         * ones virtbusd started end with the calls that started them. */
+        /* Nothing can be known about the jobs libvirt ran for others, nor
+         * about block jobs it runs on; the others end with the calls that
+         * started them. */
         for (Job *j = js->list, *next; j; j = next) {
                 next = j->next;
-                if (j->external)
+                if (j->external || j->returned)
                         jobs_finish(c, j, false, "The connection to libvirt was lost");
         }
 }
@@ -728,4 +767,42 @@ void jobs_object_added(Connection *c, Obj *o) {
         }
         pthread_mutex_unlock(&j->h->lock);
         link_target(c, o->kind->id, o->key);
+}
+
+/* ---- block jobs ---------------------------------------------------------------- */
+
+static void finish_block(Connection *c, Job *j, int status) {
+        switch (status) {
+        case VIR_DOMAIN_BLOCK_JOB_COMPLETED:
+                return jobs_finish(c, j, true, "");
+        case VIR_DOMAIN_BLOCK_JOB_CANCELED:
+                return jobs_finish(c, j, false, "The block job was canceled");
+        default:
+                return jobs_finish(c, j, false, "The block job failed");
+        }
+}
+
+void jobs_call_returned(Connection *c, Job *j) {
+        j->returned = true;
+        /* It may have ended before the call returned. */
+        if (j->block_status >= 0 && j->block_status != VIR_DOMAIN_BLOCK_JOB_READY)
+                finish_block(c, j, j->block_status);
+}
+
+void jobs_block_event(Connection *c, const char *key, const char *disk, int status) {
+        for (Job *j = jobs_of(c)->list; j; j = j->next) {
+                if (!j->h->disk || j->h->kind != KIND_DOMAIN || !streq(j->h->key, key) || !streq(j->h->disk, disk))
+                        continue;
+                if (status == VIR_DOMAIN_BLOCK_JOB_READY) {
+                        /* A copy or an active commit waits to be pivoted
+                         * (BlockJobAbort): it is all there, and goes on. */
+                        j->block_status = status;
+                        return;
+                }
+                if (j->returned)
+                        finish_block(c, j, status);
+                else
+                        j->block_status = status;
+                return;
+        }
 }

@@ -35,6 +35,9 @@ struct JobHandle {
         char *key;                      /* that object's key */
         void *target;                   /* its libvirt object, referenced; NULL until there is one */
         char *operation;
+        /* A block job's disk (as the call named it): libvirt runs it on
+         * after the call returns, until its BLOCK_JOB event. */
+        char *disk;
         bool cancelable;
         /* Set once before workers see it: the worker counts its own
          * progress (job_count()) instead of libvirt's job statistics. */
@@ -74,6 +77,7 @@ typedef struct JobSpec {
         const char *perm_object, *perm;
         const Details *details;         /* what polkit is told about the object */
         uint64_t start_usec;            /* when it started (µs since the epoch), 0: now */
+        const char *disk;               /* a block job's disk */
         bool external;                  /* libvirt runs it; virtbusd did not start it */
 } JobSpec;
 
@@ -83,6 +87,9 @@ Job *jobs_start(Connection *c, const JobSpec *spec);
 JobHandle *job_get_handle(Job *j);
 /* Ends it: Completed(@ok, @message), then it goes. */
 void jobs_finish(Connection *c, Job *j, bool ok, const char *message);
+/* The call that started block job @j returned successfully: the job goes
+ * on in libvirt until its BLOCK_JOB event (which may have come already). */
+void jobs_call_returned(Connection *c, Job *j);
 
 /* The permission Cancel needs on job @key, or false when there is no such
  * job. */
@@ -95,5 +102,7 @@ void jobs_disconnected(Connection *c);
 void jobs_hint(Connection *c, const char *key);
 /* libvirt's JOB_COMPLETED event for domain @key. */
 void jobs_completed_event(Connection *c, const char *key);
+/* libvirt's BLOCK_JOB event for @disk of domain @key. */
+void jobs_block_event(Connection *c, const char *key, const char *disk, int status);
 /* An object entered the table: a job may already act on it. */
 void jobs_object_added(Connection *c, Obj *o);
