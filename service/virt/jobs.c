@@ -54,12 +54,12 @@ struct Jobs {
 
 JobHandle *job_handle_ref(JobHandle *h) {
         if (h)
-                atomic_fetch_add((atomic_int *) &h->refs, 1);
+                atomic_fetch_add(&h->refs, 1);
         return h;
 }
 
 void job_handle_unref(JobHandle *h) {
-        if (!h || atomic_fetch_sub((atomic_int *) &h->refs, 1) > 1)
+        if (!h || atomic_fetch_sub(&h->refs, 1) > 1)
                 return;
         if (h->target)
                 virt_kind(h->kind)->unref(h->target);
@@ -326,7 +326,7 @@ Job *jobs_start(Connection *c, const JobSpec *spec) {
         _cleanup_free_ char *object = space_path_for(s, spec->kind, spec->key);
         const Operation *op = operation_get(spec->operation);
 
-        h->refs = 1;
+        atomic_init(&h->refs, 1);
         h->kind = spec->kind;
         h->key = xstrdup(spec->key);
         h->operation = xstrdup(spec->operation);

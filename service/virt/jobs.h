@@ -21,6 +21,7 @@
  * Loop thread only, except JobHandle, which the job's workers share. */
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -30,7 +31,7 @@
 
 /* What the workers of a job share with the loop thread. */
 struct JobHandle {
-        int refs;                       /* atomic */
+        atomic_int refs;
         KindId kind;                    /* of what it acts on */
         char *key;                      /* that object's key */
         void *target;                   /* its libvirt object, referenced; NULL until there is one */
