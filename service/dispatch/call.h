@@ -77,6 +77,8 @@ struct Call {
         bool reading_properties;        /* Get or GetAll: answered from the tables */
         bool args_parsed;
 
+        unsigned fds_counted;           /* descriptors counted against the user */
+        bool waiting_counted;           /* counted as waiting for a first connection */
         Gate *gate;
         bool gate_passed;
         Turn *turn;

@@ -80,6 +80,8 @@ void manager_start(Manager *m);
  * the first attempt is under way; then @cb follows once it ends or after a
  * bounded wait, with whether the connection came up. */
 int conn_when_ready(Connection *c, void (*cb)(void *ud, bool up), void *ud);
+/* Whether conn_when_ready() would make a caller wait now. */
+bool conn_connecting(Connection *c);
 
 /* A new reference on the connection's libvirt connection, or NULL. */
 virConnectPtr conn_ref_vconn(Connection *c);
