@@ -14,7 +14,11 @@
 #include <fcntl.h>
 #include <gio/gunixfdlist.h>
 #include <signal.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -141,7 +145,7 @@ hold_install(VbpFixture *f, const char *hold_action, const char *allow_action)
         "        return;\n"
         "    var name = action.lookup(\"domain_name\") || \"-\";\n"
         "    var hold = subject.user == \"" VBP_USER_ALICE "\" && action.id.indexOf(\"%s\") == 0 &&\n"
-        "               name.indexOf(\"storm-\") == 0;\n"
+        "               (name == \"-\" || name.indexOf(\"storm-\") == 0);\n"
         "    polkit.spawn([\"/bin/sh\", \"-c\",\n"
         "        'if [ \"$4\" = true ] && mkdir \"$5\" 2>/dev/null; then touch \"$6\"; read x < \"$7\"; fi; '\n"
         "        + 'echo \"$1 $2 $3\" >> \"$8\"',\n"
@@ -600,6 +604,305 @@ test_call_quota(VbpFixture *f)
         vbp_caller_free(alice[i]);
 }
 
+/* ---- descriptors and calls that wait ------------------------------------------------ */
+
+static void
+become_user(gpointer data)
+{
+    struct passwd *pw = getpwnam(data);
+    gid_t groups[64];
+    int n = G_N_ELEMENTS(groups);
+
+    if (!pw || getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0 ||
+        setgroups((size_t)n, groups) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0)
+        _exit(120);
+}
+
+/* A caller, as @user, that passes @nfds descriptors with
+ * DomainCreateXMLWithFiles and prints the error name it gets (or "ok"). */
+static GPid
+spawn_fd_caller(const char *user, int nfds, int *out_fd)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree gchar *n = g_strdup_printf("%d", nfds);
+    const char *script =
+        "import sys, dbus\n"
+        "bus = dbus.bus.BusConnection(sys.argv[1])\n"
+        "obj = bus.get_object('org.libvirt', '/org/libvirt/Test')\n"
+        "fds = [dbus.types.UnixFd(open('/dev/null').fileno()) for i in range(int(sys.argv[2]))]\n"
+        "xml = \"<domain type='test'><name>fds</name><memory>8192</memory><os><type>hvm</type></os></domain>\"\n"
+        "try:\n"
+        "    obj.DomainCreateXMLWithFiles(xml, fds, dbus.UInt32(0), dbus_interface='org.libvirt.Connect', timeout=60)\n"
+        "    print('ok')\n"
+        "except dbus.exceptions.DBusException as e:\n"
+        "    print(e.get_dbus_name())\n";
+    const char *argv[] = { "python3", "-c", script, vb_bus_address(), n, NULL };
+    GPid pid;
+    g_spawn_async_with_pipes(NULL, (gchar **)argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD,
+                             become_user, (gpointer)user, &pid, NULL, out_fd, NULL, &error);
+    g_assert_no_error(error);
+    return pid;
+}
+
+static gchar *
+finish_fd_caller(GPid pid, int fd)
+{
+    GString *out = g_string_new(NULL);
+    char buf[256];
+    ssize_t n;
+    int status;
+
+    while ((n = read(fd, buf, sizeof(buf))) > 0)
+        g_string_append_len(out, buf, n);
+    close(fd);
+    waitpid(pid, &status, 0);
+    g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    return g_strchomp(g_string_free(out, FALSE));
+}
+
+static void
+test_fd_quota(VbpFixture *f)
+{
+    restart_with(f, "VIRTBUS_TEST_FDS_PER_USER", "4");
+    g_autoptr(Hold) h = hold_install(f, ACTION_PREFIX "manage", NULL);
+    int out1, out2, out3;
+
+    /* Three descriptors held by a call that waits for polkit. */
+    GPid first = spawn_fd_caller(VBP_USER_ALICE, 3, &out1);
+    wait_file(h->started);
+    wait_stat(f, "fds-held", ==, 3);
+    /* Three more from the same user: over the bound, refused at once. */
+    GPid second = spawn_fd_caller(VBP_USER_ALICE, 3, &out2);
+    g_autofree gchar *r2 = finish_fd_caller(second, out2);
+    g_assert_cmpstr(r2, ==, DBUS_LIMITS_EXCEEDED);
+    /* Another user has a bound of its own. */
+    GPid other = spawn_fd_caller(VBP_USER_NOBODY, 3, &out3);
+    wait_stat(f, "fds-held", ==, 6);
+    hold_release(h);
+    g_autofree gchar *r1 = finish_fd_caller(first, out1);
+    g_autofree gchar *r3 = finish_fd_caller(other, out3);
+    /* Neither may create domains. */
+    g_assert_cmpstr(r1, ==, VBP_DBUS_ACCESS_DENIED);
+    g_assert_cmpstr(r3, ==, VBP_DBUS_ACCESS_DENIED);
+    wait_stat(f, "calls", ==, 0);
+    g_assert_cmpuint(stat_get(f, "fds-held"), ==, 0);
+}
+
+/* A connection whose first attempt hangs (a socket that never answers):
+ * calls wait for it, a bounded number per user. */
+static void
+test_waiting_quota(VbpFixture *f)
+{
+    g_autofree gchar *sock_path = g_build_filename(f->vb.tmpdir, "silent-sock", NULL);
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    g_assert_cmpint(lfd, >=, 0);
+    g_assert_cmpuint(strlen(sock_path), <, sizeof(sa.sun_path));
+    strcpy(sa.sun_path, sock_path);
+    g_assert_cmpint(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), ==, 0);
+    g_assert_cmpint(listen(lfd, 16), ==, 0);
+    g_autofree gchar *connect = g_strdup_printf("Silent=qemu+unix:///system?socket=%s", sock_path);
+    const char *args[] = { "--connect", connect, NULL };
+    const char *env[] = { "VIRTBUS_TEST_WAITING_PER_USER=2", NULL };
+    VbDaemonOptions opts = { .extra_args = args, .extra_env = env };
+    vb_fixture_teardown(&f->vb, NULL);
+    vb_fixture_setup(&f->vb, &opts);
+
+    VbpCaller *alice[3];
+    for (int i = 0; i < 3; i++)
+        alice[i] = vbp_caller_new(VBP_USER_ALICE);
+    g_autoptr(VbpCaller) nobody = vbp_caller_new(VBP_USER_NOBODY);
+    for (int i = 0; i < 2; i++)
+        vbp_caller_send(alice[i], "/org/libvirt/Silent", VB_IFACE_CONNECT, "GetCapabilities", NULL, FALSE);
+    wait_stat(f, "waiting-for-connection", ==, 2);
+    g_autoptr(VbpReply) over = vbp_caller_call(alice[2], "/org/libvirt/Silent", VB_IFACE_CONNECT, "GetCapabilities",
+                                               NULL, FALSE);
+    g_assert_false(over->ok);
+    g_assert_cmpstr(over->error_name, ==, DBUS_LIMITS_EXCEEDED);
+    vbp_caller_send(nobody, "/org/libvirt/Silent", VB_IFACE_CONNECT, "GetCapabilities", NULL, FALSE);
+    wait_stat(f, "waiting-for-connection", ==, 3);
+    /* The other connection serves meanwhile. */
+    g_autoptr(VbpReply) list = vbp_caller_call(alice[2], VB_TEST_PATH, VB_IFACE_CONNECT, "ListDomains",
+                                               g_variant_new("(u)", 0), FALSE);
+    g_assert_true(list->ok);
+
+    /* The socket goes: the first attempt fails, the waiting calls say so. */
+    close(lfd);
+    unlink(sock_path);
+    for (int i = 0; i < 2; i++) {
+        g_autoptr(VbpReply) r = vbp_caller_wait(alice[i]);
+        g_assert_false(r->ok);
+        g_assert_cmpstr(r->error_name, ==, "org.libvirt.Error.NoConnect");
+    }
+    g_autoptr(VbpReply) rn = vbp_caller_wait(nobody);
+    g_assert_cmpstr(rn->error_name, ==, "org.libvirt.Error.NoConnect");
+    g_assert_cmpuint(stat_get(f, "waiting-for-connection"), ==, 0);
+    for (int i = 0; i < 3; i++)
+        vbp_caller_free(alice[i]);
+}
+
+/* ---- reads and changes take turns -------------------------------------------------- */
+
+typedef struct {
+    guint replies;
+    gint destroy_at;        /* replies before Destroy's, or -1 */
+    GError *destroy_error;
+} Flood;
+
+static void
+on_read_reply(GObject *source, GAsyncResult *res, gpointer data)
+{
+    Flood *fl = data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GVariant) r = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
+    g_assert_no_error(error);
+    fl->replies++;
+}
+
+static void
+on_destroy_reply(GObject *source, GAsyncResult *res, gpointer data)
+{
+    Flood *fl = data;
+    g_autoptr(GVariant) r = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &fl->destroy_error);
+    fl->destroy_at = (gint)fl->replies;
+}
+
+static void
+test_reads_and_changes_take_turns(VbpFixture *f)
+{
+    enum { READS = 30 };
+    const char *args[] = { "--threads", "2", NULL };
+    const char *env[] = { "VIRTBUS_TEST_READ_DELAY_MS=100", NULL };
+    VbDaemonOptions opts = { .extra_args = args, .extra_env = env };
+    vb_fixture_teardown(&f->vb, NULL);
+    vb_fixture_setup(&f->vb, &opts);
+    g_autofree gchar *path = vb_domain_path(&f->vb, VB_TEST_DOMAIN_NAME);
+    Flood fl = { .destroy_at = -1 };
+
+    /* A flood of reads (each takes a worker for 100 ms), then an
+     * administrator's Destroy. */
+    for (int i = 0; i < READS; i++)
+        g_dbus_connection_call(f->vb.bus, VB_BUS_NAME, path, VB_IFACE_DOMAIN, "GetXMLDesc", g_variant_new("(u)", 0),
+                               G_VARIANT_TYPE("(s)"), G_DBUS_CALL_FLAGS_NONE, 60000, NULL, on_read_reply, &fl);
+    wait_stat(f, "pool-pending", ==, READS);
+    g_dbus_connection_call(f->vb.bus, VB_BUS_NAME, path, VB_IFACE_DOMAIN, "Destroy", g_variant_new("(u)", 0),
+                           G_VARIANT_TYPE("()"), G_DBUS_CALL_FLAGS_NONE, 60000, NULL, on_destroy_reply, &fl);
+    while (fl.replies < READS || fl.destroy_at < 0)
+        g_main_context_iteration(NULL, TRUE);
+    g_assert_no_error(fl.destroy_error);
+    /* Destroy took the next free worker: only the reads already running
+     * (two workers) finished before it, not the flood. */
+    g_test_message("reads answered before Destroy: %d of %d", fl.destroy_at, READS);
+    g_assert_cmpint(fl.destroy_at, <=, 3);
+    vb_assert_state(&f->vb, path, VIR_DOMAIN_SHUTOFF);
+}
+
+/* ---- the daemon's own end -------------------------------------------------------- */
+
+/* The bus goes away: virtbusd exits non-zero, so the service manager
+ * (Restart=on-failure) starts it again. */
+static void
+test_bus_goes_away(VbpFixture *f)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree gchar *dir = g_build_filename(f->vb.tmpdir, "lost-bus", NULL);
+    g_assert_cmpint(g_mkdir_with_parents(dir, 0700), ==, 0);
+    g_autofree gchar *conf = g_build_filename(dir, "bus.conf", NULL);
+    g_autofree gchar *text = g_strdup_printf(
+        "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
+        " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+        "<busconfig><type>session</type><listen>unix:path=%s/bus</listen><auth>EXTERNAL</auth>\n"
+        "<policy context=\"default\"><allow send_destination=\"*\"/><allow own=\"*\"/></policy></busconfig>\n",
+        dir);
+    g_assert_true(g_file_set_contents(conf, text, -1, NULL));
+    g_autofree gchar *conf_arg = g_strdup_printf("--config-file=%s", conf);
+    const char *bus_argv[] = { "dbus-daemon", conf_arg, "--nofork", NULL };
+    GPid bus_pid, daemon_pid;
+    g_spawn_async(NULL, (gchar **)bus_argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+                  &bus_pid, &error);
+    g_assert_no_error(error);
+    g_autofree gchar *address = g_strdup_printf("unix:path=%s/bus", dir);
+    g_autofree gchar *sock = g_strdup_printf("%s/bus", dir);
+    wait_file(sock);
+
+    g_auto(GStrv) envp = g_environ_setenv(g_get_environ(), "DBUS_SESSION_BUS_ADDRESS", address, TRUE);
+    const char *argv[] = { g_getenv("VIRTBUSD"), "--session", "--connect", "Test=test:///default", NULL };
+    g_spawn_async(NULL, (gchar **)argv, envp, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &daemon_pid, &error);
+    g_assert_no_error(error);
+
+    GDBusConnection *c = NULL;
+    gint64 deadline = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
+    for (;;) {
+        g_clear_error(&error);
+        if (!c)
+            c = g_dbus_connection_new_for_address_sync(address, G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                       G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                       NULL, NULL, &error);
+        if (c) {
+            g_autoptr(GVariant) r = g_dbus_connection_call_sync(c, VB_BUS_NAME, VB_TEST_PATH, VB_IFACE_CONNECT,
+                                                                "ListDomains", g_variant_new("(u)", 0), NULL,
+                                                                G_DBUS_CALL_FLAGS_NONE, 2000, NULL, &error);
+            if (r)
+                break;
+        }
+        g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+        g_usleep(20000);
+    }
+    g_clear_object(&c);
+
+    kill(bus_pid, SIGKILL);
+    waitpid(bus_pid, NULL, 0);
+    int status;
+    deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+    while (waitpid(daemon_pid, &status, WNOHANG) != daemon_pid) {
+        if (g_get_monotonic_time() > deadline) {
+            kill(daemon_pid, SIGKILL);
+            waitpid(daemon_pid, NULL, 0);
+            g_error("virtbusd did not exit when its bus went away");
+        }
+        g_usleep(10000);
+    }
+    g_assert_true(WIFEXITED(status));
+    g_assert_cmpint(WEXITSTATUS(status), !=, 0);
+}
+
+/* SIGTERM with a call in flight: the daemon stops at once with status 0
+ * without waiting for it; the caller gets the bus's NoReply. */
+static void
+on_save_reply(GObject *source, GAsyncResult *res, gpointer data)
+{
+    GError **error = data;
+    g_autoptr(GVariant) r = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, error);
+    if (!*error)
+        *error = g_error_new_literal(G_IO_ERROR, G_IO_ERROR_FAILED, "the call succeeded");
+}
+
+static void
+test_sigterm_in_flight(VbpFixture *f)
+{
+    const char *env[] = { "VIRTBUS_TEST_DELAY_MS=5000", NULL };
+    VbDaemonOptions opts = { .extra_env = env };
+    vb_fixture_teardown(&f->vb, NULL);
+    vb_fixture_setup(&f->vb, &opts);
+    g_autofree gchar *path = vb_domain_path(&f->vb, VB_TEST_DOMAIN_NAME);
+    g_autofree gchar *image = g_build_filename(f->vb.tmpdir, "in-flight.img", NULL);
+    GError *error = NULL;
+
+    g_dbus_connection_call(f->vb.bus, VB_BUS_NAME, path, VB_IFACE_DOMAIN, "Save", g_variant_new("(ssu)", image, "", 0),
+                           NULL, G_DBUS_CALL_FLAGS_NONE, 60000, NULL, on_save_reply, &error);
+    wait_stat(f, "pool-pending", ==, 1);
+    gint64 before = g_get_monotonic_time();
+    vb_stop_daemon(&f->vb);
+    while (!error)
+        g_main_context_iteration(NULL, TRUE);
+    g_autofree gchar *name = g_dbus_error_get_remote_error(error);
+    g_assert_cmpstr(name, ==, "org.freedesktop.DBus.Error.NoReply");
+    /* Not waited for: the delayed save would have taken 5 s. */
+    g_assert_cmpint(g_get_monotonic_time() - before, <, 4 * G_USEC_PER_SEC);
+    g_error_free(error);
+}
+
 static void
 skip_without_seam(void)
 {
@@ -629,6 +932,11 @@ main(int argc, char **argv)
     vbp_add("/hardening/polkitd-hangs", test_polkitd_hangs);
     vbp_add("/hardening/caller-leaves-queued", test_caller_leaves_queued);
     vbp_add("/hardening/call-quota", test_call_quota);
+    vbp_add("/hardening/fd-quota", test_fd_quota);
+    vbp_add("/hardening/waiting-quota", test_waiting_quota);
+    vbp_add("/hardening/reads-and-changes-take-turns", test_reads_and_changes_take_turns);
+    vbp_add("/hardening/bus-goes-away", test_bus_goes_away);
+    vbp_add("/hardening/sigterm-in-flight", test_sigterm_in_flight);
 
     int ret = vb_run();
     vbp_cleanup();

@@ -35,3 +35,6 @@ unsigned pool_pending(Pool *p);
 /* Test builds only: sleeps VIRTBUS_TEST_DELAY_MS before a long operation,
  * so tests can hold one in flight. A no-op otherwise. */
 void test_delay(void);
+/* Test builds only: sleeps VIRTBUS_TEST_READ_DELAY_MS before every read a
+ * worker runs, so tests can flood the pool with slow reads. */
+void test_read_delay(void);
