@@ -636,7 +636,7 @@ spawn_fd_caller(const char *user, int nfds, int *out_fd)
         "    print('ok')\n"
         "except dbus.exceptions.DBusException as e:\n"
         "    print(e.get_dbus_name())\n";
-    const char *argv[] = { "python3", "-c", script, vb_bus_address(), n, NULL };
+    const char *argv[] = { "/usr/bin/python3", "-c", script, vb_bus_address(), n, NULL };
     GPid pid;
     g_spawn_async_with_pipes(NULL, (gchar **)argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD,
                              become_user, (gpointer)user, &pid, NULL, out_fd, NULL, &error);
@@ -813,7 +813,7 @@ test_bus_goes_away(VbpFixture *f)
         "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
         " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
         "<busconfig><type>session</type><listen>unix:path=%s/bus</listen><auth>EXTERNAL</auth>\n"
-        "<policy context=\"default\"><allow send_destination=\"*\"/><allow own=\"*\"/></policy></busconfig>\n",
+        "<policy context=\"default\"><allow send_destination=\"*\"/><allow receive_sender=\"*\"/><allow own=\"*\"/></policy></busconfig>\n",
         dir);
     g_assert_true(g_file_set_contents(conf, text, -1, NULL));
     g_autofree gchar *conf_arg = g_strdup_printf("--config-file=%s", conf);
@@ -903,6 +903,52 @@ test_sigterm_in_flight(VbpFixture *f)
     g_error_free(error);
 }
 
+/* ---- random calls to every member -------------------------------------------------- */
+
+static void
+run_dbus_fuzz(VbpFixture *f, const char *user)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree gchar *script = g_build_filename(g_getenv("VIRTBUS_SRCDIR"), "fuzz", "dbus-fuzz.py", NULL);
+    g_autofree gchar *seed = g_strdup_printf("%u", g_test_rand_int());
+    const char *seconds = g_getenv("VIRTBUS_DBUS_FUZZ_SECONDS");
+    const char *argv[] = { "/usr/bin/python3", script, "--address", vb_bus_address(), "--seconds",
+                           seconds && *seconds ? seconds : "15", "--seed", seed, NULL };
+    g_autofree gchar *out = NULL, *err = NULL;
+    gint status;
+
+    /* A few objects of each kind to aim at. */
+    g_autofree gchar *running = vb_define_and_start(&f->vb, "fz-running");
+    g_autofree gchar *stopped = vb_define_domain(&f->vb, "fz-stopped");
+    g_autoptr(GVariant) snap = vb_call_ok(&f->vb, running, VB_IFACE_DOMAIN, "SnapshotCreateXML",
+                                          g_variant_new("(su)", "<domainsnapshot><name>fz snap é</name></domainsnapshot>", 0),
+                                          "(o)");
+    g_spawn_sync(NULL, (gchar **)argv, NULL, G_SPAWN_SEARCH_PATH, user ? become_user : NULL, (gpointer)user,
+                 &out, &err, &status, &error);
+    g_assert_no_error(error);
+    g_test_message("%s%s", out, err);
+    g_assert_true(vb_daemon_alive(&f->vb));
+    if (!g_spawn_check_wait_status(status, NULL))
+        g_error("random calls as %s: a call went unanswered or the daemon stopped answering:\n%s%s",
+                user ? user : "root", out, err);
+    /* Nothing stays behind once every call is answered. */
+    wait_stat(f, "calls", ==, 0);
+    wait_stat(f, "auth-queued", ==, 0);
+    g_assert_cmpuint(stat_get(f, "fds-held"), ==, 0);
+}
+
+static void
+test_dbus_fuzz_root(VbpFixture *f)
+{
+    run_dbus_fuzz(f, NULL);
+}
+
+static void
+test_dbus_fuzz_nobody(VbpFixture *f)
+{
+    run_dbus_fuzz(f, VBP_USER_NOBODY);
+}
+
 static void
 skip_without_seam(void)
 {
@@ -937,6 +983,8 @@ main(int argc, char **argv)
     vbp_add("/hardening/reads-and-changes-take-turns", test_reads_and_changes_take_turns);
     vbp_add("/hardening/bus-goes-away", test_bus_goes_away);
     vbp_add("/hardening/sigterm-in-flight", test_sigterm_in_flight);
+    vbp_add("/hardening/dbus-fuzz-root", test_dbus_fuzz_root);
+    vbp_add("/hardening/dbus-fuzz-nobody", test_dbus_fuzz_nobody);
 
     int ret = vb_run();
     vbp_cleanup();
