@@ -324,10 +324,13 @@ int main(int argc, char **argv) {
 out:
         if (r < 0 && ret == EXIT_FAILURE)
                 log_error("Exiting: %s", strerror(-r));
-        manager_free(m);
+        /* Calls first (they refer to the connections' tables and ask the
+         * polkit engine to forget their questions), then what they used. */
         dispatcher_free(d);
+        manager_free(m);
         authority_free(auth);
         sd_bus_flush_close_unref(bus);
+        bus_unregister();
         sd_event_unref(loop);
         for (size_t i = 0; i < o.nconnects; i++) {
                 free((char *) o.connects[i].name);

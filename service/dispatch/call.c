@@ -53,6 +53,7 @@ struct Dispatcher {
         Call *calls_head, *calls_tail;  /* in arrival order */
         unsigned ncalls;
         unsigned nfds, nwaiting;
+        bool closing;                   /* exiting: nothing new starts */
         unsigned ended;
         Call *deferred;
         StrMap *kicks;                  /* senders whose gate may let calls through */
@@ -429,7 +430,7 @@ static void turn_release(Call *c) {
         c->holds_turn = false;
         /* The next change goes, even when the object is gone meanwhile:
          * libvirt answers it with its own error, one at a time. */
-        if (t->head) {
+        if (t->head && !c->d->closing) {
                 Call *next = t->head;
                 t->head = next->turn_next;
                 if (!t->head)
@@ -506,6 +507,7 @@ static void task_run(Task *t) {
 static void task_done(Task *t) {
         Call *c = (Call *) ((char *) t - offsetof(Call, task));
 
+        c->on_pool = false;
         call_continue(c);
 }
 
@@ -535,6 +537,7 @@ static void submit(Call *c) {
                 call_continue(c);
                 return;
         }
+        c->on_pool = true;
         pool_submit(c->d->manager->pool, &c->task);
 }
 
@@ -551,6 +554,7 @@ static void resolve_done(Task *t) {
         Call *c = (Call *) ((char *) t - offsetof(Call, task));
         Work *w = &c->work;
 
+        c->on_pool = false;
         if (w->r < 0) {
                 c->phase = PHASE_DONE;
                 return call_reply(c);
@@ -974,6 +978,7 @@ void call_continue(Call *c) {
                         c->task.run = resolve_run;
                         c->task.done = resolve_done;
                         c->task.change = false;
+                        c->on_pool = true;
                         pool_submit(c->d->manager->pool, &c->task);
                         return;
                 }
@@ -1189,13 +1194,27 @@ void dispatcher_observe(Dispatcher *d) {
 Dispatcher *dispatcher_free(Dispatcher *d) {
         if (!d)
                 return NULL;
-        /* Calls still in flight belong to workers that may never return:
-         * they end with the process. */
+        /* Calls on the pool belong to workers that may never return: they
+         * end with the process, and the pool keeps them. Every other call
+         * ends here, without a reply (the bus tells their callers) and
+         * without starting the next one. */
+        d->closing = true;
+        for (Call *c = d->calls_head, *next; c; c = next) {
+                next = c->next;
+                if (!c->on_pool)
+                        call_free(c);
+        }
+        /* What is left refers to the dispatcher no more than a worker
+         * that cannot hand its task back does. */
+        strmap_free(d->gates);
+        strmap_free(d->turns);
+        strmap_free(d->kicks);
         strmap_free(d->per_user);
         strmap_free(d->per_user_fds);
         strmap_free(d->per_user_waiting);
         sd_event_source_disable_unref(d->kick);
         sd_bus_unref(d->bus);
         sd_event_unref(d->loop);
+        free(d);
         return NULL;
 }

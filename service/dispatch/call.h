@@ -86,6 +86,7 @@ struct Call {
         Task task;
         Work work;
         bool ran_on_worker;             /* not answered from the tables */
+        bool on_pool;                   /* a worker has it: only the pool may end it */
         sd_event_source *deadline;
         char *not_found;                /* the text a lookup answers when hidden */
 };

@@ -24,11 +24,37 @@ static struct {
 
 /* Each registration gets an opaque that also records its event id, so one
  * callback can serve several ids of the same signature. */
-typedef struct RegOpaque {
+typedef struct RegOpaque RegOpaque;
+struct RegOpaque {
         Connection *conn;
         unsigned gen;
         int id;
-} RegOpaque;
+        RegOpaque *prev, *next;         /* in the list of those libvirt holds */
+};
+
+/* Every opaque libvirt holds for a registration, until it gives it back
+ * through reg_opaque_free(): a connection still open at exit keeps them,
+ * and they are known, not lost. */
+static struct {
+        pthread_mutex_t lock;
+        RegOpaque *head;
+} held = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void reg_opaque_free(void *p) {
+        RegOpaque *r = p;
+
+        if (!r)
+                return;
+        pthread_mutex_lock(&held.lock);
+        if (r->prev)
+                r->prev->next = r->next;
+        else if (held.head == r)
+                held.head = r->next;
+        if (r->next)
+                r->next->prev = r->prev;
+        pthread_mutex_unlock(&held.lock);
+        free(r);
+}
 
 #define REG_ID(opaque) (((RegOpaque *) (opaque))->id)
 
@@ -284,6 +310,12 @@ static void *reg_opaque(Connection *conn, unsigned gen, int id) {
         r->conn = conn;
         r->gen = gen;
         r->id = id;
+        pthread_mutex_lock(&held.lock);
+        r->next = held.head;
+        if (held.head)
+                held.head->prev = r;
+        held.head = r;
+        pthread_mutex_unlock(&held.lock);
         return r;
 }
 
@@ -325,15 +357,19 @@ int events_register(virConnectPtr vc, Connection *conn, unsigned gen, EventReg *
         EventReg *v = NULL;
         int n = 0;
 
-        if (virConnectRegisterCloseCallback(vc, on_close, reg_opaque(conn, gen, EVENT_CLOSED), free) < 0) {
-                /* Drivers without a remote side (test://) have nothing to close. */
+        void *close_opaque = reg_opaque(conn, gen, EVENT_CLOSED);
+        if (virConnectRegisterCloseCallback(vc, on_close, close_opaque, reg_opaque_free) < 0) {
+                /* Drivers without a remote side (test://) have nothing to
+                 * close; libvirt did not take the opaque. */
+                reg_opaque_free(close_opaque);
                 virResetLastError();
         }
         for (size_t i = 0; i < ELEMENTSOF(domain_registrations); i++) {
+                void *opaque = reg_opaque(conn, gen, domain_registrations[i].id);
                 int id = virConnectDomainEventRegisterAny(vc, NULL, domain_registrations[i].id,
-                                                          domain_registrations[i].cb,
-                                                          reg_opaque(conn, gen, domain_registrations[i].id), free);
+                                                          domain_registrations[i].cb, opaque, reg_opaque_free);
                 if (id < 0) {
+                        reg_opaque_free(opaque);
                         if (i == 0) {
                                 events_unregister(vc, v, n);
                                 free(v);

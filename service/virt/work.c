@@ -38,10 +38,11 @@ void work_clear_results(Work *w) {
         if (w->have_after)
                 facts_clear(kind_get(w->kind), w->after);
         w->have_after = w->gone_after = false;
-        if (w->found) {
+        if (w->found)
                 virt_kind(w->found_kind)->unref(w->found);
+        /* The facts stay with the work when the handle went to the table. */
+        if (w->found_key)
                 facts_clear(kind_get(w->found_kind), w->found_facts);
-        }
         w->found = NULL;
         free(w->found_key);
         w->found_key = NULL;
@@ -84,8 +85,9 @@ int work_found(Work *w, KindId kind, void *handle, unsigned out) {
                 work_fail(w);
                 return -1;
         }
-        if (w->found) {
-                vk->unref(w->found);
+        if (w->found)
+                virt_kind(w->found_kind)->unref(w->found);
+        if (w->found_key) {
                 facts_clear(kind_get(w->found_kind), w->found_facts);
                 free(w->found_key);
         }
