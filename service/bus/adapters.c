@@ -292,20 +292,8 @@ static int append_object(sd_bus_message *reply, const Interface *iface, Obj *o) 
         if (r >= 0)
                 r = sd_bus_message_append_basic(reply, 's', iface->name);
         if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'a', "{sv}");
-        for (size_t i = 0; r >= 0 && i < iface->nrows; i++) {
-                const Row *row = &iface->rows[i];
-                if (row->type != ROW_PROPERTY)
-                        continue;
-                r = sd_bus_message_open_container(reply, 'e', "sv");
-                if (r >= 0)
-                        r = sd_bus_message_append_basic(reply, 's', row->member);
-                if (r >= 0)
-                        r = marshal_write_variant(reply, row->out_sig, &o->facts[row->fact], 1);
-                if (r >= 0)
-                        r = sd_bus_message_close_container(reply);
-        }
-        for (int k = 0; k < 4 && r >= 0; k++)
+                r = dispatch_append_properties(reply, iface, o, 1);
+        for (int k = 0; k < 3 && r >= 0; k++)
                 r = sd_bus_message_close_container(reply);
         return r;
 }

@@ -34,6 +34,7 @@ typedef enum AskWhat {
         ASK_MONITOR,
         ASK_PERM,               /* one of the call's permissions */
         ASK_OBJECT,             /* whether an object may be seen */
+        ASK_ARG_OBJECT,         /* a permission on an object an argument names */
 } AskWhat;
 
 struct Ask {
@@ -62,6 +63,10 @@ bool access_may_see(const Seen *seen, Space *s, const Obj *o) {
                 return true;
         _cleanup_free_ char *k = seen_key(s, o->kind->id, o->key);
         return strmap_get(seen->yes, k) != NULL;
+}
+
+bool access_sees_all(const Seen *seen) {
+        return !seen || seen->all;
 }
 
 static void asks_free(Call *c) {
@@ -139,6 +144,8 @@ static void ask_all(Call *c, const Details *const *details, bool interactive) {
                         c->outstanding--;
                 }
         }
+        if (c->outstanding > 1)
+                call_waits(c);
         if (--c->outstanding == 0)
                 step(c);
 }
@@ -212,9 +219,19 @@ static void hide(Call *c) {
 
 /* ---- seeing one object ---------------------------------------------------- */
 
+/* The details of the object a call acts on, learned only when polkit is
+ * asked about it. */
+static void target_details(Call *c, Details *d) {
+        Obj *o = c->has_target ? space_get(c->space, c->kind, c->key) : NULL;
+
+        if (o)
+                obj_details(o, d);
+}
+
 static void object_details(Call *c, Details *d) {
         details_clear(d);
         driver_details(c, c->space, d);
+        target_details(c, d);
         for (unsigned i = 0; i < c->details.n; i++)
                 if (!streq(c->details.d[i].key, "path"))
                         details_set(d, c->details.d[i].key, c->details.d[i].value);
@@ -263,6 +280,39 @@ void access_lookup(Call *c) {
 }
 
 /* ---- the call's own permissions ------------------------------------------ */
+
+static const Kind *kind_by_polkit_object(const char *object);
+
+/* The details of the object argument @p->on_arg names by key, from the
+ * table (just its key when the table does not know it). */
+static void arg_object_details(Call *c, const Perm *p, Details *d) {
+        const Kind *k = kind_by_polkit_object(p->object);
+        unsigned arg = (unsigned) p->on_arg - 1;
+        const char *key = arg < c->nin && c->in[arg].type == 's' ? c->in[arg].s : "";
+        Obj *o = k ? space_get(c->space, k->id, key) : NULL;
+
+        driver_details(c, c->space, d);
+        if (o)
+                obj_details(o, d);
+        else if (k && k->id == KIND_STORAGE_VOL)
+                details_set(d, "vol_key", key);
+}
+
+static void hide_arg_object(Call *c, unsigned ask) {
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        _cleanup_free_ char *key = NULL;
+
+        /* Only volumes are named so (the source of a copy): libvirt's own
+         * text for a key that names none. */
+        for (unsigned i = 0; i < ROW_MAX_PERMS && !key; i++) {
+                const Perm *p = &c->row->perms[i];
+                if (p->object && p->on_arg > 0 && (unsigned) p->on_arg - 1 < c->nin)
+                        key = utf8_truncate(value_get_str(&c->in[p->on_arg - 1]), 256);
+        }
+        sd_bus_error_setf(&e, errors_name_for_code(VIR_ERR_NO_STORAGE_VOL),
+                          "Storage volume not found: no storage vol with matching key %s", strempty(key));
+        call_fail(c, &e);
+}
 
 static bool perm_applies(Call *c, const Perm *p) {
         uint64_t flags = c->flags_arg >= 0 && c->in[c->flags_arg].type == 'u' ? c->in[c->flags_arg].u : 0;
@@ -332,23 +382,41 @@ static void authorize_step(Call *c) {
                 if (c->manage == 1 || (all_monitor && c->monitor == 1))
                         return call_continue(c);
                 c->round = 2;
-                Details d = { 0 };
+                Details d = { 0 }, other[ROW_MAX_PERMS * 4];
+                memset(other, 0, sizeof(other));
                 const Details *dv[ROW_MAX_PERMS * 4];
+                const char *verb = c->property ? c->property : sd_bus_message_get_member(c->msg);
                 driver_details(c, c->space, &d);
+                target_details(c, &d);
                 for (unsigned i = 0; i < c->details.n; i++)
                         details_set(&d, c->details.d[i].key, c->details.d[i].value);
                 /* The member (or property) called: rules can tell Shutdown
                  * from Reboot although both need init-control. */
-                details_set(&d, "verb", c->property ? c->property : sd_bus_message_get_member(c->msg));
+                details_set(&d, "verb", verb);
                 asks_free(c);
                 for (unsigned i = 0; i < n; i++) {
-                        ask_add(c, ASK_PERM, action_name(perms[i]->object, perms[i]->perm));
+                        Ask *a = ask_add(c, ASK_PERM, action_name(perms[i]->object, perms[i]->perm));
                         dv[i] = &d;
+                        if (perms[i]->on_arg > 0) {
+                                /* About another object the arguments name:
+                                 * its own details. */
+                                arg_object_details(c, perms[i], &other[i]);
+                                details_set(&other[i], "verb", verb);
+                                dv[i] = &other[i];
+                                a->what = ASK_ARG_OBJECT;
+                        }
                 }
                 ask_all(c, dv, sd_bus_message_get_allow_interactive_authorization(c->msg));
                 details_clear(&d);
+                for (unsigned i = 0; i < n; i++)
+                        details_clear(&other[i]);
                 return;
         }
+        /* An object the arguments name that the caller may not see does
+         * not exist, as for any lookup. */
+        for (unsigned i = 0; i < c->nasks; i++)
+                if (c->asks[i].what == ASK_ARG_OBJECT && c->asks[i].verdict == VERDICT_NO)
+                        return hide_arg_object(c, i);
         /* The first refusal in the row's order names the action. */
         for (unsigned i = 0; i < c->nasks; i++)
                 if (c->asks[i].verdict == VERDICT_FAILED)
@@ -376,7 +444,9 @@ static const Kind *kind_by_polkit_object(const char *object) {
 static void list_step(Call *c) {
         Manager *m = dispatcher_manager(c->d);
         const char *perm = c->row && c->row->filter.perm ? c->row->filter.perm : "getattr";
-        const Kind *only = c->list_object ? kind_by_polkit_object(c->list_object) : NULL;
+        /* Only the kind the list shows is asked about. */
+        const char *object = c->list_object ? c->list_object : c->row ? c->row->filter.object : NULL;
+        const Kind *only = object ? kind_by_polkit_object(object) : NULL;
 
         if (!c->seen) {
                 c->seen = xmalloc0(sizeof(*c->seen));
@@ -420,7 +490,7 @@ static void list_step(Call *c) {
                                         a->kind = k;
                                         a->key = xstrdup(o->key);
                                         driver_details(c, s, &ds[n]);
-                                        o->kind->details(o, &ds[n]);
+                                        obj_details(o, &ds[n]);
                                         dv[n] = &ds[n];
                                         n++;
                                 }
@@ -506,15 +576,14 @@ static int canonical_path(const char *path, char **ret, sd_bus_error *error) {
         return 0;
 }
 
-static int check_host_path(Call *c, unsigned arg, sd_bus_error *error) {
+/* Decides whether the caller may have libvirtd open @path as root: returns
+ * its canonical form in *@ret, or refuses. */
+static int host_path_allow(Call *c, const char *path, char **ret, sd_bus_error *error) {
         const DispatchOptions *o = dispatcher_options(c->d);
         _cleanup_free_ char *canon = NULL;
-        const char *path = value_get_str(&c->in[arg]);
         bool allowed = !o->authorize || (c->uid_known && c->uid == 0);
         int r;
 
-        if (!*path)
-                return 0;
         r = canonical_path(path, &canon, error);
         if (r < 0)
                 return r;
@@ -527,12 +596,61 @@ static int check_host_path(Call *c, unsigned arg, sd_bus_error *error) {
                                          "Not authorized: %s is not below a directory where callers may name host files",
                                          canon);
         }
+        *ret = TAKE_PTR(canon);
+        return 0;
+}
+
+static int check_host_path(Call *c, unsigned arg, sd_bus_error *error) {
+        _cleanup_free_ char *canon = NULL;
+        const char *path = value_get_str(&c->in[arg]);
+        int r;
+
+        if (!*path)
+                return 0;
+        r = host_path_allow(c, path, &canon, error);
+        if (r < 0)
+                return r;
         details_set(&c->details, "path", canon);
         /* libvirt opens what the caller named; polkit was shown where it
          * leads: hand libvirt the same file. */
         value_clear(&c->in[arg]);
         c->in[arg] = value_take_str(TAKE_PTR(canon));
         return 0;
+}
+
+static int xml_path_allow(void *userdata, const char *path, char **replace, sd_bus_error *error) {
+        Call *c = userdata;
+        int r;
+
+        /* An empty attribute names no host file; libvirt judges it. */
+        if (!*path)
+                return 0;
+        r = host_path_allow(c, path, replace, error);
+        if (r < 0)
+                return r;
+        /* The first path in the document is the target itself (a disk's
+         * own <source> comes before anything nested in it): polkit's
+         * detail. Every other one was allowed all the same. */
+        if (!details_get(&c->details, "path"))
+                details_set(&c->details, "path", *replace);
+        return 0;
+}
+
+/* XML naming host files: each path is held to the same rule as a path
+ * argument, and libvirt gets the document with the canonical paths. */
+static int check_xml_host_paths(Call *c, unsigned arg, const char *what, sd_bus_error *error) {
+        char *rewritten = NULL;
+        int r = xml_rewrite_source_paths(value_get_str(&c->in[arg]), what, xml_path_allow, c, &rewritten, error);
+
+        if (r < 0)
+                return r;
+        value_clear(&c->in[arg]);
+        c->in[arg] = value_take_str(rewritten);
+        return 0;
+}
+
+static bool flags_have(Call *c, uint64_t flags) {
+        return c->flags_arg >= 0 && c->in[c->flags_arg].type == 'u' && (c->in[c->flags_arg].u & flags) == flags;
 }
 
 int access_check_args(Call *c, sd_bus_error *error) {
@@ -563,12 +681,19 @@ int access_check_args(Call *c, sd_bus_error *error) {
                         r = xml_check_object(s, k->what, error, &f);
                         if (r < 0)
                                 break;
-                        kind_get(k->kind)->xml_details(f.name, f.uuid, f.mac, &c->details);
+                        kind_xml_details(kind_get(k->kind), f.name, f.uuid, f.mac, &c->details);
                         xml_facts_clear(&f);
                         break;
                 }
                 case CHECK_HOST_PATH:
                         r = check_host_path(c, (unsigned) k->arg, error);
+                        break;
+                case CHECK_HOST_PATH_IF_FLAGS:
+                        if (flags_have(c, k->flags))
+                                r = check_host_path(c, (unsigned) k->arg, error);
+                        break;
+                case CHECK_XML_HOST_PATHS:
+                        r = check_xml_host_paths(c, (unsigned) k->arg, k->what, error);
                         break;
                 default:
                         break;

@@ -102,7 +102,7 @@ static Call *call_new(Dispatcher *d, Connection *conn, const Interface *iface, c
         c->iface = iface;
         c->row = row;
         c->msg = sd_bus_message_ref(m);
-        c->sender = sender ? xstrdup(sender) : NULL;
+        c->sender = sender; /* the message is held for the call's life */
         c->manage = c->monitor = -1;
         c->flags_arg = row ? row_flags_arg(row) : -1;
         c->started_at = c->space ? c->space->changes : 0;
@@ -114,9 +114,14 @@ static Call *call_new(Dispatcher *d, Connection *conn, const Interface *iface, c
                 c->kind = target->kind->id;
                 c->key = xstrdup(target->key);
                 c->path = xstrdup(target->path);
-                target->kind->details(target, &c->details);
                 c->work.kind = c->kind;
-                if (target->handle && vk) {
+                /* Calls that only a worker can answer hold the object from
+                 * the start: one queued behind an object that goes away
+                 * still reaches libvirt, which answers with its own error.
+                 * The others take it only if they go to a worker (taking a
+                 * libvirt reference costs more than answering from the
+                 * table). */
+                if (target->handle && vk && row && !row->loop) {
                         vk->ref(target->handle);
                         c->work.handle = target->handle;
                 }
@@ -152,7 +157,8 @@ static unsigned uid_count(StrMap *map, uid_t uid, int delta) {
 }
 
 static void user_count(Dispatcher *d, Call *c, int delta) {
-        if (c->uid_known)
+        /* Root has no quota: its calls are not counted. */
+        if (c->uid_known && c->uid != 0)
                 uid_count(d->per_user, c->uid, delta);
 }
 
@@ -233,7 +239,6 @@ static void call_free(Call *c) {
         details_clear(&c->details);
         sd_event_source_disable_unref(c->deadline);
         sd_bus_message_unref(c->msg);
-        free(c->sender);
         free(c->key);
         free(c->path);
         free(c->sub);
@@ -308,10 +313,14 @@ static void gate_free(void *p) {
         free(g);
 }
 
+/* A caller's call passes without a gate while everything before it has
+ * passed; it joins its caller's gate when it must wait (polkit, the
+ * connection), or when an earlier call of the same caller waits there,
+ * so calls always pass in the order they came. */
 static void gate_enter(Call *c) {
         Gate *g;
 
-        if (!c->sender)
+        if (!c->sender || c->gate)
                 return;
         g = gate_get(c->d, c->sender);
         c->gate = g;
@@ -697,7 +706,6 @@ static const SpaceObserver dispatch_observer = {
 
 static int reply_properties(Call *c, sd_bus_message *reply) {
         Obj *o = c->has_target ? space_get(c->space, c->kind, c->key) : &c->space->self;
-        int r;
 
         if (!o)
                 return -ENOENT;
@@ -706,21 +714,26 @@ static int reply_properties(Call *c, sd_bus_message *reply) {
                 return marshal_write_variant(reply, row->out_sig, &o->facts[row->fact], 1);
         }
         /* GetAll: two variants per value, as libvirt-dbus. */
-        r = sd_bus_message_open_container(reply, 'a', "{sv}");
-        for (size_t i = 0; r >= 0 && i < c->iface->nrows; i++) {
-                const Row *row = &c->iface->rows[i];
+        return dispatch_append_properties(reply, c->iface, o, 2);
+}
+
+int dispatch_append_properties(sd_bus_message *m, const Interface *iface, const Obj *o, int wraps) {
+        int r = sd_bus_message_open_container(m, 'a', "{sv}");
+
+        for (size_t i = 0; r >= 0 && i < iface->nrows; i++) {
+                const Row *row = &iface->rows[i];
                 if (row->type != ROW_PROPERTY)
                         continue;
-                r = sd_bus_message_open_container(reply, 'e', "sv");
+                r = sd_bus_message_open_container(m, 'e', "sv");
                 if (r >= 0)
-                        r = sd_bus_message_append_basic(reply, 's', row->member);
+                        r = sd_bus_message_append_basic(m, 's', row->member);
                 if (r >= 0)
-                        r = marshal_write_variant(reply, row->out_sig, &o->facts[row->fact], 2);
+                        r = marshal_write_variant(m, row->out_sig, &o->facts[row->fact], wraps);
                 if (r >= 0)
-                        r = sd_bus_message_close_container(reply);
+                        r = sd_bus_message_close_container(m);
         }
         if (r >= 0)
-                r = sd_bus_message_close_container(reply);
+                r = sd_bus_message_close_container(m);
         return r;
 }
 
@@ -736,7 +749,7 @@ static void call_reply(Call *c) {
         if (w->r < 0) {
                 /* Where polkit hides objects, a missing one and a hidden one
                  * must read the same: both get the daemon's text. */
-                const VirtKind *vk = virt_kind(c->kind);
+                const VirtKind *vk = virt_kind(c->row && c->row->publish == PUBLISH_LOOKUP ? c->row->finds : c->kind);
                 if (c->not_found && vk && w->err.code == vk->no_object && c->d->opts.authorize)
                         sd_bus_error_set(&e, errors_name_for_code(w->err.code), c->not_found);
                 else
@@ -837,13 +850,16 @@ static int parse(Call *c, sd_bus_error *error) {
                                                          c->d->opts.max_fds_per_user);
                 }
         }
-        if (row->not_found && c->nin > 0) {
-                _cleanup_free_ char *arg = c->in[0].type == 'i' ? xasprintf("%d", c->in[0].i)
-                                                                : utf8_truncate(value_get_str(&c->in[0]), 256);
+        if (row->not_found && c->nin > (unsigned) row->not_found_arg) {
+                unsigned a = (unsigned) row->not_found_arg;
+                _cleanup_free_ char *arg = c->in[a].type == 'i' ? xasprintf("%d", c->in[a].i)
+                                                                : utf8_truncate(value_get_str(&c->in[a]), 256);
+                _cleanup_free_ char *next = a + 1 < c->nin && c->in[a + 1].type == 's'
+                                                    ? utf8_truncate(value_get_str(&c->in[a + 1]), 256) : NULL;
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
-                /* The rows' texts are literals with one %s. */
-                c->not_found = xasprintf(row->not_found, arg);
+                /* The rows' texts are literals with one or two %s. */
+                c->not_found = xasprintf(row->not_found, arg, strempty(next));
 #pragma GCC diagnostic pop
         }
         return access_check_args(c, error);
@@ -858,8 +874,10 @@ static void run_phase(Call *c) {
         case PHASE_RESOLVE:
                 if (d->opts.authorize && c->sender) {
                         r = authority_resolve(d->auth, c->sender, on_resolved, c, &c->resolving);
-                        if (r == 0)
+                        if (r == 0) {
+                                call_waits(c);
                                 return; /* on_resolved() continues */
+                        }
                         if (r < 0)
                                 return on_resolved(c, r);
                 }
@@ -886,8 +904,10 @@ static void run_phase(Call *c) {
                         }
                 }
                 r = conn_when_ready(c->conn, on_ready, c);
-                if (r == -EAGAIN)
+                if (r == -EAGAIN) {
+                        call_waits(c);
                         return; /* on_ready() continues */
+                }
                 waiting_uncount(c);
                 if (r == 0)
                         return no_connect(c);
@@ -1016,7 +1036,7 @@ void call_continue(Call *c) {
                         c->key = xstrdup(w->found_key);
                         Obj tmp = { .kind = kind_get(w->found_kind), .key = c->key };
                         memcpy(tmp.facts, w->found_facts, sizeof(tmp.facts));
-                        tmp.kind->details(&tmp, &c->details);
+                        obj_details(&tmp, &c->details);
                         c->phase = PHASE_LOOKUP;
                         return access_lookup(c);
                 }
@@ -1035,6 +1055,14 @@ void call_continue(Call *c) {
                         w->have_after = true;
                 }
                 publish_found(c);
+                if (c->has_target && (c->row->flags & ROW_CHANGE) && !conn_kind_has_events(c->conn, c->kind)) {
+                        /* No event will announce the change (volumes, host
+                         * interfaces, network filters): what the worker saw
+                         * right after the call is the news. */
+                        publish_after(c, true);
+                        c->phase = PHASE_DONE;
+                        return call_reply(c);
+                }
                 if (!caught_up(c) &&
                     sd_event_add_time_relative(c->d->loop, &c->deadline, CLOCK_MONOTONIC, CATCH_UP_USEC, 0,
                                                on_deferred_timeout, c) >= 0) {
@@ -1057,13 +1085,18 @@ void call_continue(Call *c) {
 
 /* ---- entry points --------------------------------------------------------------- */
 
+void call_waits(Call *c) {
+        gate_enter(c);
+}
+
 static int start(Dispatcher *d, Call *c, sd_bus_error *error) {
         if (d->ncalls > d->opts.max_calls) {
                 call_free(c);
                 return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
                                          "Too many calls in progress (%u); try again later", d->opts.max_calls);
         }
-        gate_enter(c);
+        if (c->sender && strmap_get(d->gates, c->sender))
+                gate_enter(c);
         c->phase = PHASE_RESOLVE;
         run_phase(c);
         return 1;

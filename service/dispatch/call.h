@@ -40,7 +40,7 @@ struct Call {
         const Interface *iface;
         const Row *row;
         sd_bus_message *msg;
-        char *sender;
+        const char *sender;
         uid_t uid;
         bool uid_known;
         CallPhase phase;
@@ -93,6 +93,9 @@ struct Call {
 
 /* dispatch/call.c */
 void call_continue(Call *c);
+/* The call waits (polkit, the connection): later calls of its caller queue
+ * behind it. */
+void call_waits(Call *c);
 /* Replies with @error (or the libvirt error of the work) and ends the call. */
 void call_fail(Call *c, const sd_bus_error *error);
 void call_fail_errno(Call *c, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -109,5 +112,7 @@ void access_list(Call *c);
 void access_lookup(Call *c);
 void access_free(Call *c);
 bool access_may_see(const Seen *seen, Space *s, const Obj *o);
+/* Whether the caller may see every object (manage, monitor, root). */
+bool access_sees_all(const Seen *seen);
 /* Caller XML and host paths: checks and details, before authorization. */
 int access_check_args(Call *c, sd_bus_error *error);

@@ -83,5 +83,10 @@ typedef struct DispatchStats {
 } DispatchStats;
 void dispatcher_stats(Dispatcher *d, DispatchStats *st);
 
+/* Every property of @iface on @o as an a{sv}, each value wrapped @wraps
+ * times (GetAll answers with two, as libvirt-dbus does; the
+ * ObjectManager with one, as D-Bus says). */
+int dispatch_append_properties(sd_bus_message *m, const Interface *iface, const Obj *o, int wraps);
+
 /* The error a missing (or hidden) object gets: the same text, always. */
 int dispatch_unknown_object(sd_bus_error *error, const char *path);

@@ -4,6 +4,18 @@
 #include "marshal.h"
 #include "util.h"
 
+/* D-Bus signatures are at most 255 characters long. */
+#define SIG_MAX 256
+
+/* Copies the part of a signature at @s of length @n into @buf. */
+static const char *sig_part(char buf[SIG_MAX], const char *s, size_t n) {
+        if (n >= SIG_MAX)
+                n = SIG_MAX - 1;
+        memcpy(buf, s, n);
+        buf[n] = 0;
+        return buf;
+}
+
 /* Typed parameter names come from callers: the texts that quote them must
  * stay valid UTF-8 whatever their length. */
 #define QUOTED_NAME_MAX 40
@@ -132,7 +144,8 @@ int marshal_read(sd_bus_message *m, const char *sig, Value *out, sd_bus_error *e
 
         switch (sig[0]) {
         case 'a': {
-                _cleanup_free_ char *elem = strndup(sig + 1, len - 1);
+                char eb[SIG_MAX];
+                const char *elem = sig_part(eb, sig + 1, len - 1);
                 size_t n = 0, max = 0;
                 Value *items = NULL;
 
@@ -168,7 +181,8 @@ int marshal_read(sd_bus_message *m, const char *sig, Value *out, sd_bus_error *e
         }
         case '(':
         case '{': {
-                _cleanup_free_ char *contents = strndup(sig + 1, len - 2);
+                char cb[SIG_MAX];
+                const char *contents = sig_part(cb, sig + 1, len - 2);
                 size_t n = signature_count(contents);
                 Value *items;
 
@@ -180,8 +194,8 @@ int marshal_read(sd_bus_message *m, const char *sig, Value *out, sd_bus_error *e
                 const char *p = contents;
                 for (size_t i = 0; i < n; i++) {
                         size_t l = signature_first_len(p);
-                        _cleanup_free_ char *one = strndup(p, l);
-                        r = marshal_read(m, one, &items[i], error);
+                        char ob[SIG_MAX];
+                        r = marshal_read(m, sig_part(ob, p, l), &items[i], error);
                         if (r < 0) {
                                 value_clear(out);
                                 return r;
@@ -239,12 +253,12 @@ int marshal_read_all(sd_bus_message *m, const char *sig, Value *out, unsigned ma
 
         while (sig && *sig) {
                 size_t l = signature_first_len(sig);
-                _cleanup_free_ char *one = strndup(sig, l);
+                char ob[SIG_MAX];
                 if (l == 0 || i >= max) {
                         r = -EINVAL;
                         break;
                 }
-                r = marshal_read(m, one, &out[i], error);
+                r = marshal_read(m, sig_part(ob, sig, l), &out[i], error);
                 if (r < 0)
                         break;
                 i++;
@@ -306,7 +320,8 @@ int marshal_write(sd_bus_message *m, const char *sig, const Value *v) {
 
         switch (sig[0]) {
         case 'a': {
-                _cleanup_free_ char *elem = strndup(sig + 1, len - 1);
+                char eb[SIG_MAX];
+                const char *elem = sig_part(eb, sig + 1, len - 1);
                 size_t n = v->type == 'a' ? v->items.n : 0;
 
                 r = sd_bus_message_open_container(m, 'a', elem);
@@ -318,7 +333,8 @@ int marshal_write(sd_bus_message *m, const char *sig, const Value *v) {
         }
         case '(':
         case '{': {
-                _cleanup_free_ char *contents = strndup(sig + 1, len - 2);
+                char cb[SIG_MAX];
+                const char *contents = sig_part(cb, sig + 1, len - 2);
                 const char *p = contents;
                 size_t n = signature_count(contents);
                 static const Value none = { 0 };
@@ -326,7 +342,8 @@ int marshal_write(sd_bus_message *m, const char *sig, const Value *v) {
                 r = sd_bus_message_open_container(m, sig[0] == '(' ? 'r' : 'e', contents);
                 for (size_t i = 0; r >= 0 && i < n; i++) {
                         size_t l = signature_first_len(p);
-                        _cleanup_free_ char *one = strndup(p, l);
+                        char ob[SIG_MAX];
+                        const char *one = sig_part(ob, p, l);
                         const Value *item = (v->type == 'r' || v->type == 'e') && i < v->items.n ? &v->items.v[i]
                                                                                                   : &none;
                         r = marshal_write(m, one, item);
@@ -342,6 +359,11 @@ int marshal_write(sd_bus_message *m, const char *sig, const Value *v) {
                 return sd_bus_message_append_basic(m, sig[0], v->type == sig[0] && v->s ? v->s
                                                               : sig[0] == 'o' ? "/" : "");
         case 'h':
+                /* An unset value would read as descriptor 0, the daemon's
+                 * own stdin: a result must hold the descriptor it sends.
+                 * sd-bus sends a duplicate; the value keeps its own. */
+                if (v->type != 'h' || v->fd < 0)
+                        return -EBADF;
                 return sd_bus_message_append_basic(m, 'h', &v->fd);
         case 'b': {
                 int b = v->type == 'b' && v->b;
@@ -364,9 +386,9 @@ int marshal_write_all(sd_bus_message *m, const char *sig, const Value *v, unsign
 
         while (r >= 0 && sig && *sig) {
                 size_t l = signature_first_len(sig);
-                _cleanup_free_ char *one = strndup(sig, l);
+                char ob[SIG_MAX];
                 static const Value none = { 0 };
-                r = marshal_write(m, one, i < n ? &v[i] : &none);
+                r = marshal_write(m, sig_part(ob, sig, l), i < n ? &v[i] : &none);
                 sig += l;
                 i++;
         }

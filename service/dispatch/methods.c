@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdio.h>
+
 #include "log.h"
+#include "strmap.h"
 #include "methods.h"
 #include "util.h"
 
@@ -7,6 +10,13 @@ const Interface *const interfaces[] = {
         &connect_interface,
         &domain_interface,
         &snapshot_interface,
+        &network_interface,
+        &storage_pool_interface,
+        &storage_vol_interface,
+        &secret_interface,
+        &node_device_interface,
+        &interface_interface,
+        &nwfilter_interface,
         NULL,
 };
 
@@ -17,8 +27,39 @@ const Interface *interface_by_name(const char *name) {
         return NULL;
 }
 
+/* Rows by type and member, per interface: every call looks its row up. */
+static StrMap *row_index[32];
+
+static StrMap *index_of(const Interface *iface) {
+        size_t i = 0;
+
+        for (; interfaces[i] && interfaces[i] != iface; i++)
+                ;
+        if (!interfaces[i] || i >= ELEMENTSOF(row_index))
+                return NULL;
+        if (!row_index[i]) {
+                row_index[i] = strmap_new(NULL);
+                for (size_t r = 0; r < iface->nrows; r++) {
+                        char key[256];
+                        snprintf(key, sizeof(key), "%d%s", (int) iface->rows[r].type, iface->rows[r].member);
+                        strmap_put(row_index[i], key, (void *) &iface->rows[r]);
+                }
+        }
+        return row_index[i];
+}
+
 const Row *interface_row(const Interface *iface, RowType type, const char *member) {
-        for (size_t i = 0; iface && member && i < iface->nrows; i++)
+        StrMap *idx;
+        char key[256];
+
+        if (!iface || !member || strlen(member) > 200)
+                return NULL;
+        idx = index_of(iface);
+        if (idx) {
+                snprintf(key, sizeof(key), "%d%s", (int) type, member);
+                return strmap_get(idx, key);
+        }
+        for (size_t i = 0; i < iface->nrows; i++)
                 if (iface->rows[i].type == type && streq(iface->rows[i].member, member))
                         return &iface->rows[i];
         return NULL;
@@ -89,6 +130,9 @@ static bool validate_row(const Interface *iface, const Row *row) {
                 if (p->object && p->when != WHEN_ALWAYS && p->when != WHEN_ARG_EQUALS && row_flags_arg(row) < 0)
                         return fail(iface, row, "a flag-dependent permission without a flags argument");
         }
+        for (unsigned i = 0; i < ROW_MAX_CHECKS; i++)
+                if (row->checks[i].type == CHECK_HOST_PATH_IF_FLAGS && row_flags_arg(row) < 0)
+                        return fail(iface, row, "a flag-dependent host path without a flags argument");
         return true;
 }
 
@@ -175,6 +219,13 @@ static void print_checks(FILE *f, const Row *row) {
                         break;
                 case CHECK_HOST_PATH:
                         fprintf(f, "host-path:%s", name);
+                        break;
+                case CHECK_HOST_PATH_IF_FLAGS:
+                        fprintf(f, "host-path:%s:", name);
+                        print_value_name(f, k->flags_name);
+                        break;
+                case CHECK_XML_HOST_PATHS:
+                        fprintf(f, "xml:%s host-path-xml:%s", name, name);
                         break;
                 default:
                         break;

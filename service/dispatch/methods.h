@@ -40,12 +40,18 @@ typedef struct Perm {
         uint64_t value;
         int arg;
         const char *value_name; /* the flags or value as written, for the printed table */
+        /* 1 + the argument that names (by key) the object this permission
+         * is about, when it is not the call's own (the source volume of a
+         * copy); 0 for the call's object. */
+        int on_arg;
 } Perm;
 
 #define PERM(obj, p) { obj, p, WHEN_ALWAYS, 0, -1, NULL }
 #define PERM_IF_FLAGS(obj, p, f) { obj, p, WHEN_FLAGS_ALL, (f), -1, #f }
 #define PERM_UNLESS_FLAGS(obj, p, f) { obj, p, WHEN_FLAGS_NONE, (f), -1, #f }
 #define PERM_IF_ARG(obj, p, i, v) { obj, p, WHEN_ARG_EQUALS, (v), (i), #v }
+/* About the object whose key argument @i names, with its own details. */
+#define PERM_ON_ARG(obj, p, i) { obj, p, WHEN_ALWAYS, 0, -1, NULL, (i) + 1 }
 /* libvirt's rule for calls that may change the persistent definition:
  * "save" unless only the live domain is affected. */
 #define PERMS_AFFECT(obj) PERM(obj, "write"), \
@@ -61,6 +67,8 @@ typedef enum CheckType {
         CHECK_OBJECT_XML,       /* XML of an object of @kind to be made: names it for polkit */
         CHECK_OBJECT_XML_OPTIONAL,
         CHECK_HOST_PATH,        /* a host path libvirtd opens as root: canonical, allowed, a detail */
+        CHECK_HOST_PATH_IF_FLAGS, /* the same when the flags argument has all of @flags */
+        CHECK_XML_HOST_PATHS,   /* XML whose <source> elements name host paths: each as CHECK_HOST_PATH */
 } CheckType;
 
 typedef struct ArgCheck {
@@ -68,6 +76,8 @@ typedef struct ArgCheck {
         int arg;
         const char *what;       /* for error texts: "Domain XML" */
         KindId kind;
+        uint64_t flags;
+        const char *flags_name; /* the flags as written, for the printed table */
 } ArgCheck;
 
 #define XML_ARG(i, what) { CHECK_XML, (i), what, 0 }
@@ -75,6 +85,11 @@ typedef struct ArgCheck {
 #define OBJECT_XML_ARG(i, k, what) { CHECK_OBJECT_XML, (i), what, (k) }
 #define OBJECT_XML_ARG_OPTIONAL(i, k, what) { CHECK_OBJECT_XML_OPTIONAL, (i), what, (k) }
 #define HOST_PATH_ARG(i) { CHECK_HOST_PATH, (i), "Path", 0 }
+/* An argument that is a host path only with some flags (a block rebase
+ * that copies to a new file). */
+#define HOST_PATH_ARG_IF_FLAGS(i, f) { CHECK_HOST_PATH_IF_FLAGS, (i), "Path", 0, (f), #f }
+/* XML that names host files libvirtd will write (a block copy's target). */
+#define XML_HOST_PATHS_ARG(i, what) { CHECK_XML_HOST_PATHS, (i), what, 0 }
 
 #define ROW_MAX_CHECKS 3
 
@@ -141,6 +156,9 @@ typedef struct Row {
         /* Lookups: what a hidden or missing object answers, formatted with
          * the first argument (libvirt's own text for a missing one). */
         const char *not_found;
+        /* The argument the text names (the usage id of SecretLookupByUsage);
+         * a second %s takes the argument after it. */
+        int not_found_arg;
         /* Lookups: the kind of what they find, which the caller must be
          * allowed to see (getattr). */
         KindId finds;
@@ -163,7 +181,9 @@ typedef struct Interface {
 
 /* Every interface, NULL-terminated. */
 extern const Interface *const interfaces[];
-extern const Interface connect_interface, domain_interface, snapshot_interface;
+extern const Interface connect_interface, domain_interface, snapshot_interface, network_interface,
+        storage_pool_interface, storage_vol_interface, secret_interface, node_device_interface,
+        interface_interface, nwfilter_interface;
 
 const Interface *interface_by_name(const char *name);
 const Row *interface_row(const Interface *iface, RowType type, const char *member);

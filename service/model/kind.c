@@ -2,6 +2,7 @@
 #include <libvirt/libvirt.h>
 
 #include "domain.h"
+#include "lifecycle.h"
 #include "kind.h"
 #include "util.h"
 
@@ -79,53 +80,19 @@ static const FactDesc nwfilter_facts[] = {
 
 /* ---- polkit details, as libvirt's polkit access driver passes them ----- */
 
+#define KEY(k) { k, FROM_KEY, NULL }
+#define FACT(k, f) { k, FROM_FACT, f }
+#define XML_NAME(k) { k, FROM_XML_NAME, NULL }
+#define XML_UUID(k) { k, FROM_XML_UUID, NULL }
+#define XML_MAC(k) { k, FROM_XML_MAC, NULL }
+
 static const char *fact_str(const Obj *o, const char *name) {
         int i = kind_fact_index(o->kind, name);
 
         return i >= 0 && o->facts[i].type == 's' ? o->facts[i].s : NULL;
 }
 
-static void domain_details(const Obj *o, Details *d) {
-        details_set(d, "domain_name", fact_str(o, "Name"));
-        details_set(d, "domain_uuid", o->key);
-}
-
-static void domain_xml_details(const char *name, const char *uuid, const char *mac, Details *d) {
-        details_set(d, "domain_name", name);
-        details_set(d, "domain_uuid", uuid);
-}
-
-static void network_details(const Obj *o, Details *d) {
-        details_set(d, "network_name", fact_str(o, "Name"));
-        details_set(d, "network_uuid", o->key);
-}
-
-static void network_xml_details(const char *name, const char *uuid, const char *mac, Details *d) {
-        details_set(d, "network_name", name);
-        details_set(d, "network_uuid", uuid);
-}
-
-static void pool_details(const Obj *o, Details *d) {
-        details_set(d, "pool_name", fact_str(o, "Name"));
-        details_set(d, "pool_uuid", o->key);
-}
-
-static void pool_xml_details(const char *name, const char *uuid, const char *mac, Details *d) {
-        details_set(d, "pool_name", name);
-        details_set(d, "pool_uuid", uuid);
-}
-
-static void vol_details(const Obj *o, Details *d) {
-        details_set(d, "pool_name", fact_str(o, "PoolName"));
-        details_set(d, "pool_uuid", fact_str(o, "PoolUUID"));
-        details_set(d, "vol_name", fact_str(o, "Name"));
-        details_set(d, "vol_key", o->key);
-}
-
-static void vol_xml_details(const char *name, const char *uuid, const char *mac, Details *d) {
-        details_set(d, "vol_name", name);
-}
-
+/* A secret's usage detail is named after its usage type. */
 static const char *secret_usage_key(int type) {
         switch (type) {
         case VIR_SECRET_USAGE_TYPE_VOLUME: return "secret_usage_volume";
@@ -137,72 +104,101 @@ static const char *secret_usage_key(int type) {
         }
 }
 
-static void secret_details(const Obj *o, Details *d) {
-        int t = kind_fact_index(o->kind, "UsageType");
-        const char *key = t >= 0 && o->facts[t].type == 'i' ? secret_usage_key(o->facts[t].i) : NULL;
-
-        details_set(d, "secret_uuid", o->key);
-        if (key)
-                details_set(d, key, fact_str(o, "UsageID"));
+void obj_details(const Obj *o, Details *d) {
+        for (unsigned i = 0; i < KIND_MAX_DETAILS && o->kind->details[i].key; i++) {
+                const DetailDesc *dd = &o->kind->details[i];
+                details_set(d, dd->key, dd->source == FROM_KEY ? o->key : fact_str(o, dd->fact));
+        }
+        if (o->kind->id == KIND_SECRET) {
+                int t = kind_fact_index(o->kind, "UsageType");
+                const char *key = t >= 0 && o->facts[t].type == 'i' ? secret_usage_key(o->facts[t].i) : NULL;
+                if (key)
+                        details_set(d, key, fact_str(o, "UsageID"));
+        }
 }
 
-static void secret_xml_details(const char *name, const char *uuid, const char *mac, Details *d) {
-        details_set(d, "secret_uuid", uuid);
-}
-
-static void nodedev_details(const Obj *o, Details *d) {
-        details_set(d, "node_device_name", o->key);
-}
-
-static void nodedev_xml_details(const char *name, const char *uuid, const char *mac, Details *d) {
-        details_set(d, "node_device_name", name);
-}
-
-static void iface_details(const Obj *o, Details *d) {
-        details_set(d, "interface_name", fact_str(o, "Name"));
-        details_set(d, "interface_macaddr", fact_str(o, "MAC"));
-}
-
-static void iface_xml_details(const char *name, const char *uuid, const char *mac, Details *d) {
-        details_set(d, "interface_name", name);
-        details_set(d, "interface_macaddr", mac);
-}
-
-static void nwfilter_details(const Obj *o, Details *d) {
-        details_set(d, "nwfilter_name", fact_str(o, "Name"));
-        details_set(d, "nwfilter_uuid", o->key);
-}
-
-static void nwfilter_xml_details(const char *name, const char *uuid, const char *mac, Details *d) {
-        details_set(d, "nwfilter_name", name);
-        details_set(d, "nwfilter_uuid", uuid);
+void kind_xml_details(const Kind *k, const char *name, const char *uuid, const char *mac, Details *d) {
+        for (unsigned i = 0; i < KIND_MAX_DETAILS && k->xml_details[i].key; i++) {
+                const DetailDesc *dd = &k->xml_details[i];
+                details_set(d, dd->key, dd->source == FROM_XML_NAME ? name : dd->source == FROM_XML_UUID ? uuid : mac);
+        }
 }
 
 /* ---- the registry ------------------------------------------------------- */
 
-#define FACTS(f) f, ELEMENTSOF(f)
+#define FACTS(f) .facts = f, .nfacts = ELEMENTSOF(f)
 
 static const Kind kinds[KIND_MAX] = {
-        [KIND_CONNECT] = { KIND_CONNECT, "connect", "org.libvirt.Connect", NULL, false,
-                           FACTS(connect_facts), -1, 0, NULL, NULL },
-        [KIND_DOMAIN] = { KIND_DOMAIN, "domain", "org.libvirt.Domain", "domain", true,
-                          FACTS(domain_facts), DOM_NAME,
-                          (1u << DOM_STATE) | (1u << DOM_PERSISTENT) | (1u << DOM_NAME),
-                          domain_details, domain_xml_details },
-        [KIND_NETWORK] = { KIND_NETWORK, "network", "org.libvirt.Network", "network", true,
-                           FACTS(network_facts), 2, 0, network_details, network_xml_details },
-        [KIND_STORAGE_POOL] = { KIND_STORAGE_POOL, "storage-pool", "org.libvirt.StoragePool", "storagepool",
-                                true, FACTS(pool_facts), 2, 0, pool_details, pool_xml_details },
-        [KIND_STORAGE_VOL] = { KIND_STORAGE_VOL, "storage-vol", "org.libvirt.StorageVol", "storagevol", false,
-                               FACTS(vol_facts), 0, 0, vol_details, vol_xml_details },
-        [KIND_SECRET] = { KIND_SECRET, "secret", "org.libvirt.Secret", "secret", true,
-                          FACTS(secret_facts), -1, 0, secret_details, secret_xml_details },
-        [KIND_NODE_DEVICE] = { KIND_NODE_DEVICE, "node-device", "org.libvirt.NodeDevice", "nodedev", false,
-                               FACTS(nodedev_facts), 0, 0, nodedev_details, nodedev_xml_details },
-        [KIND_INTERFACE] = { KIND_INTERFACE, "interface", "org.libvirt.Interface", "interface", false,
-                             FACTS(iface_facts), 2, 0, iface_details, iface_xml_details },
-        [KIND_NWFILTER] = { KIND_NWFILTER, "nwfilter", "org.libvirt.NWFilter", "nwfilter", true,
-                            FACTS(nwfilter_facts), 0, 0, nwfilter_details, nwfilter_xml_details },
+        [KIND_CONNECT] = {
+                .id = KIND_CONNECT, .name = "connect", .interface = "org.libvirt.Connect",
+                FACTS(connect_facts), .name_fact = -1,
+        },
+        [KIND_DOMAIN] = {
+                .id = KIND_DOMAIN, .name = "domain", .interface = "org.libvirt.Domain", .segment = "domain",
+                .uuid_keys = true, FACTS(domain_facts), .name_fact = DOM_NAME,
+                .event_facts = (1u << DOM_STATE) | (1u << DOM_PERSISTENT) | (1u << DOM_NAME),
+                .details = { FACT("domain_name", "Name"), KEY("domain_uuid") },
+                .xml_details = { XML_NAME("domain_name"), XML_UUID("domain_uuid") },
+                .lifecycle_signal = "DomainEvent", .lifecycle_detail = true,
+                .apply_lifecycle = domain_apply_lifecycle, .event_creates = domain_event_creates,
+        },
+        [KIND_NETWORK] = {
+                .id = KIND_NETWORK, .name = "network", .interface = "org.libvirt.Network", .segment = "network",
+                .uuid_keys = true, FACTS(network_facts), .name_fact = NET_NAME,
+                .event_facts = (1u << NET_ACTIVE) | (1u << NET_PERSISTENT),
+                .details = { FACT("network_name", "Name"), KEY("network_uuid") },
+                .xml_details = { XML_NAME("network_name"), XML_UUID("network_uuid") },
+                /* libvirt-dbus's NetworkEvent has no detail. */
+                .lifecycle_signal = "NetworkEvent", .lifecycle_detail = false,
+                .apply_lifecycle = network_apply_lifecycle, .event_creates = network_event_creates,
+        },
+        [KIND_STORAGE_POOL] = {
+                .id = KIND_STORAGE_POOL, .name = "storage-pool", .interface = "org.libvirt.StoragePool",
+                .segment = "storagepool", .uuid_keys = true, FACTS(pool_facts), .name_fact = POOL_NAME,
+                .event_facts = (1u << POOL_ACTIVE) | (1u << POOL_PERSISTENT),
+                .details = { FACT("pool_name", "Name"), KEY("pool_uuid") },
+                .xml_details = { XML_NAME("pool_name"), XML_UUID("pool_uuid") },
+                .lifecycle_signal = "StoragePoolEvent", .lifecycle_detail = true,
+                .apply_lifecycle = pool_apply_lifecycle, .event_creates = pool_event_creates,
+        },
+        /* Volumes have no events: their pool's events and the calls that
+         * change them keep them current. */
+        [KIND_STORAGE_VOL] = {
+                .id = KIND_STORAGE_VOL, .name = "storage-vol", .interface = "org.libvirt.StorageVol",
+                .segment = "storagevol", FACTS(vol_facts), .name_fact = VOL_NAME,
+                .details = { FACT("pool_name", "PoolName"), FACT("pool_uuid", "PoolUUID"), FACT("vol_name", "Name"),
+                             KEY("vol_key") },
+                .xml_details = { XML_NAME("vol_name") },
+        },
+        [KIND_SECRET] = {
+                .id = KIND_SECRET, .name = "secret", .interface = "org.libvirt.Secret", .segment = "secret",
+                .uuid_keys = true, FACTS(secret_facts), .name_fact = -1,
+                .details = { KEY("secret_uuid") },
+                .xml_details = { XML_UUID("secret_uuid") },
+                .lifecycle_signal = "SecretEvent", .lifecycle_detail = true,
+                .apply_lifecycle = secret_apply_lifecycle, .event_creates = secret_event_creates,
+        },
+        [KIND_NODE_DEVICE] = {
+                .id = KIND_NODE_DEVICE, .name = "node-device", .interface = "org.libvirt.NodeDevice",
+                .segment = "nodedev", FACTS(nodedev_facts), .name_fact = DEV_NAME,
+                .details = { KEY("node_device_name") },
+                .xml_details = { XML_NAME("node_device_name") },
+                .lifecycle_signal = "NodeDeviceEvent", .lifecycle_detail = true,
+                .apply_lifecycle = nodedev_apply_lifecycle, .event_creates = nodedev_event_creates,
+        },
+        /* Host interfaces and network filters have no events in libvirt. */
+        [KIND_INTERFACE] = {
+                .id = KIND_INTERFACE, .name = "interface", .interface = "org.libvirt.Interface",
+                .segment = "interface", FACTS(iface_facts), .name_fact = IFACE_NAME,
+                .details = { FACT("interface_name", "Name"), FACT("interface_macaddr", "MAC") },
+                .xml_details = { XML_NAME("interface_name"), XML_MAC("interface_macaddr") },
+        },
+        [KIND_NWFILTER] = {
+                .id = KIND_NWFILTER, .name = "nwfilter", .interface = "org.libvirt.NWFilter",
+                .segment = "nwfilter", .uuid_keys = true, FACTS(nwfilter_facts), .name_fact = NWFILTER_NAME,
+                .details = { FACT("nwfilter_name", "Name"), KEY("nwfilter_uuid") },
+                .xml_details = { XML_NAME("nwfilter_name"), XML_UUID("nwfilter_uuid") },
+        },
 };
 
 const Kind *kind_get(KindId id) {

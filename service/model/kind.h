@@ -41,6 +41,25 @@ typedef struct FactDesc {
 
 typedef struct Obj Obj;
 
+/* Where a polkit detail of an object comes from. */
+typedef enum DetailSource {
+        FROM_NONE,
+        FROM_KEY,               /* the object's key */
+        FROM_FACT,              /* a fact, by name */
+        /* From caller XML about an object to be made: */
+        FROM_XML_NAME,
+        FROM_XML_UUID,
+        FROM_XML_MAC,
+} DetailSource;
+
+typedef struct DetailDesc {
+        const char *key;        /* as libvirt's polkit driver names it: "domain_name" */
+        DetailSource source;
+        const char *fact;
+} DetailDesc;
+
+#define KIND_MAX_DETAILS 4
+
 typedef struct Kind {
         KindId id;
         const char *name;       /* polkit object: org.libvirt.dbus.<name>.<permission> */
@@ -54,11 +73,20 @@ typedef struct Kind {
          * a change's reply waits until the table shows the worker's view
          * of these. The others are published from that view at once. */
         uint64_t event_facts;
-        /* The details libvirt's polkit driver passes for such an object,
-         * e.g. domain_name and domain_uuid. */
-        void (*details)(const Obj *o, Details *d);
-        /* The same from what caller XML says about an object to be made. */
-        void (*xml_details)(const char *name, const char *uuid, const char *mac, Details *d);
+        /* The details libvirt's polkit driver passes for such an object
+         * (domain_name and domain_uuid...), and for one described by
+         * caller XML before it is made. */
+        DetailDesc details[KIND_MAX_DETAILS];
+        DetailDesc xml_details[KIND_MAX_DETAILS];
+        /* libvirt's lifecycle events of the kind are relayed as this signal
+         * of org.libvirt.Connect (NULL: the kind has no events), with the
+         * event's detail when @lifecycle_detail (NetworkEvent has none). */
+        const char *lifecycle_signal;
+        bool lifecycle_detail;
+        /* How such an event changes the facts; true when the object is gone. */
+        bool (*apply_lifecycle)(Value *facts, int event, int detail, uint32_t id);
+        /* Whether such an event about an unknown object means it exists. */
+        bool (*event_creates)(int event);
 } Kind;
 
 const Kind *kind_get(KindId id);
@@ -80,6 +108,10 @@ struct Obj {
 };
 
 const char *obj_name(const Obj *o);
+/* Adds the polkit details of @o. */
+void obj_details(const Obj *o, Details *d);
+/* Adds the details of an object of @k that caller XML describes. */
+void kind_xml_details(const Kind *k, const char *name, const char *uuid, const char *mac, Details *d);
 /* Which facts differ between @a and @b, one bit per fact index. */
 uint64_t facts_diff(const Kind *k, const Value *a, const Value *b);
 void facts_copy(const Kind *k, Value *dst, const Value *src);

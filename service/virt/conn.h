@@ -50,7 +50,10 @@ struct Connection {
         uint64_t backoff_usec;
         sd_event_source *retry;
         sd_event_source *poll_timer;
-        bool refreshing;
+        sd_event_source *refresh_timer; /* kinds without events, listed again now and then */
+        bool events[KIND_MAX];  /* libvirt gives this connection events of the kind */
+        bool refreshing[KIND_MAX];
+        bool refresh_again[KIND_MAX]; /* asked for while a listing was under way */
 
         ConnWaiter *waiters;    /* calls waiting for the first attempt */
         sd_event_source *waiting_timer;
@@ -87,5 +90,10 @@ bool conn_connecting(Connection *c);
 virConnectPtr conn_ref_vconn(Connection *c);
 
 /* Lists @kind again in the background and publishes the differences (kinds
- * without libvirt events are kept current this way). */
+ * without libvirt events are kept current this way). Asked for while a
+ * listing of the kind is under way, it lists once more after that one. */
 void conn_refresh(Connection *c, KindId kind);
+
+/* Whether libvirt announces changes of @kind on this connection with
+ * events; if not, a call's reply publishes what its worker saw at once. */
+bool conn_kind_has_events(Connection *c, KindId kind);

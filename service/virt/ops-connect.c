@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Worker functions of org.libvirt.Connect members. */
+#include <stddef.h>
 #include <stdio.h>
 
 #include "objects.h"
@@ -241,56 +242,48 @@ int op_connect_node_cpu_map(Work *w) {
         return 0;
 }
 
-/* NodeGetCPUStats and NodeGetMemoryStats both answer a{st}. */
-static void field_values(Work *w, const char *const *fields, const unsigned long long *values, int n) {
-        Value *v = value_init_array(&w->out[0], "{st}", (size_t) n);
+/* NodeGetCPUStats and NodeGetMemoryStats both answer a{st}, from arrays
+ * of a libvirt struct with a field name and a value, which libvirt sizes
+ * with a first call given no array. @get makes the call. */
+typedef int (*node_stats_get_t)(Work *w, void *stats, int *n);
 
+static int node_stats(Work *w, size_t size, size_t field, size_t value, node_stats_get_t get) {
+        _cleanup_free_ uint8_t *stats = NULL;
+        int n = 0;
+        Value *v;
+
+        if (get(w, NULL, &n) < 0)
+                return -1;
+        stats = xmalloc0(size * (size_t) (n ? n : 1));
+        if (n > 0 && get(w, stats, &n) < 0)
+                return -1;
+        v = value_init_array(&w->out[0], "{st}", (size_t) n);
         for (int i = 0; i < n; i++) {
+                const uint8_t *s = stats + size * (size_t) i;
                 Value *e = value_init_struct(&v[i], 2);
                 v[i].type = 'e';
-                e[0] = value_str(fields[i]);
-                e[1] = value_u64(values[i]);
+                e[0] = value_str((const char *) (s + field));
+                e[1] = value_u64(*(const unsigned long long *) (const void *) (s + value));
         }
+        return 0;
+}
+
+static int get_cpu_stats(Work *w, void *stats, int *n) {
+        return virNodeGetCPUStats(w->vconn, work_i32(w, 0), stats, n, work_u32(w, 1));
+}
+
+static int get_memory_stats(Work *w, void *stats, int *n) {
+        return virNodeGetMemoryStats(w->vconn, work_i32(w, 0), stats, n, work_u32(w, 1));
 }
 
 int op_connect_node_cpu_stats(Work *w) {
-        int n = 0, cpu = work_i32(w, 0);
-        unsigned flags = work_u32(w, 1);
-        _cleanup_free_ virNodeCPUStatsPtr stats = NULL;
-
-        if (virNodeGetCPUStats(w->vconn, cpu, NULL, &n, flags) < 0)
-                return -1;
-        stats = xmalloc0(sizeof(*stats) * (size_t) (n ? n : 1));
-        if (n > 0 && virNodeGetCPUStats(w->vconn, cpu, stats, &n, flags) < 0)
-                return -1;
-        _cleanup_free_ const char **f = xmalloc0(sizeof(char *) * (size_t) (n + 1));
-        _cleanup_free_ unsigned long long *v = xmalloc0(sizeof(unsigned long long) * (size_t) (n + 1));
-        for (int i = 0; i < n; i++) {
-                f[i] = stats[i].field;
-                v[i] = stats[i].value;
-        }
-        field_values(w, f, v, n);
-        return 0;
+        return node_stats(w, sizeof(virNodeCPUStats), offsetof(virNodeCPUStats, field),
+                          offsetof(virNodeCPUStats, value), get_cpu_stats);
 }
 
 int op_connect_node_memory_stats(Work *w) {
-        int n = 0, cell = work_i32(w, 0);
-        unsigned flags = work_u32(w, 1);
-        _cleanup_free_ virNodeMemoryStatsPtr stats = NULL;
-
-        if (virNodeGetMemoryStats(w->vconn, cell, NULL, &n, flags) < 0)
-                return -1;
-        stats = xmalloc0(sizeof(*stats) * (size_t) (n ? n : 1));
-        if (n > 0 && virNodeGetMemoryStats(w->vconn, cell, stats, &n, flags) < 0)
-                return -1;
-        _cleanup_free_ const char **f = xmalloc0(sizeof(char *) * (size_t) (n + 1));
-        _cleanup_free_ unsigned long long *v = xmalloc0(sizeof(unsigned long long) * (size_t) (n + 1));
-        for (int i = 0; i < n; i++) {
-                f[i] = stats[i].field;
-                v[i] = stats[i].value;
-        }
-        field_values(w, f, v, n);
-        return 0;
+        return node_stats(w, sizeof(virNodeMemoryStats), offsetof(virNodeMemoryStats, field),
+                          offsetof(virNodeMemoryStats, value), get_memory_stats);
 }
 
 int op_connect_node_free_memory(Work *w) {
@@ -303,22 +296,12 @@ int op_connect_node_free_memory(Work *w) {
         return 0;
 }
 
-int op_connect_node_memory_params(Work *w) {
-        unsigned flags = work_u32(w, 0);
-        virTypedParameterPtr p;
-        int n = 0;
+static int get_memory_params(Work *w, virTypedParameterPtr p, int *n) {
+        return virNodeGetMemoryParameters(w->vconn, p, n, work_u32(w, 0));
+}
 
-        if (virNodeGetMemoryParameters(w->vconn, NULL, &n, flags) < 0)
-                return -1;
-        p = xmalloc0(sizeof(*p) * (size_t) (n ? n : 1));
-        if (n > 0 && virNodeGetMemoryParameters(w->vconn, p, &n, flags) < 0) {
-                free(p);
-                return -1;
-        }
-        w->out[0] = value_take_params(typed_params_copy(p, n), n);
-        virTypedParamsClear(p, n);
-        free(p);
-        return 0;
+int op_connect_node_memory_params(Work *w) {
+        return work_params_get(w, 0, get_memory_params);
 }
 
 int op_connect_node_security_model(Work *w) {
@@ -337,4 +320,151 @@ int op_connect_node_set_memory_params(Work *w) {
         const Value *p = work_arg(w, 0);
 
         return virNodeSetMemoryParameters(w->vconn, p->params.p, p->params.n, work_u32(w, 1));
+}
+
+/* ---- the other kinds of object --------------------------------------------- */
+
+/* Lists libvirt made: out[0] the paths, out[1] the keys, so the reply can
+ * keep only what the caller may see. */
+static void list_out(Work *w, KindId kind, void **handles, int n) {
+        const VirtKind *vk = virt_kind(kind);
+        Value *paths = value_init_array(&w->out[0], "o", (size_t) n);
+        Value *keys = value_init_array(&w->out[1], "s", (size_t) n);
+
+        for (int i = 0; i < n; i++) {
+                _cleanup_free_ char *key = vk->key(handles[i]);
+                paths[i] = value_take_path(path_for_key(w->prefix[kind], key ? key : "", kind_get(kind)->uuid_keys));
+                keys[i] = value_str(key);
+                vk->unref(handles[i]);
+        }
+        free(handles);
+}
+
+#define DEFINE_LIST(fn, kind, type, list_all)                                   \
+        int fn(Work *w) {                                                       \
+                type *v = NULL;                                                 \
+                int n = list_all(w->vconn, &v, work_u32(w, 0));                 \
+                if (n < 0)                                                      \
+                        return -1;                                              \
+                list_out(w, kind, (void **) v, n);                              \
+                return 0;                                                       \
+        }
+
+DEFINE_LIST(op_connect_list_networks, KIND_NETWORK, virNetworkPtr, virConnectListAllNetworks)
+DEFINE_LIST(op_connect_list_pools, KIND_STORAGE_POOL, virStoragePoolPtr, virConnectListAllStoragePools)
+DEFINE_LIST(op_connect_list_secrets, KIND_SECRET, virSecretPtr, virConnectListAllSecrets)
+DEFINE_LIST(op_connect_list_nodedevs, KIND_NODE_DEVICE, virNodeDevicePtr, virConnectListAllNodeDevices)
+DEFINE_LIST(op_connect_list_interfaces, KIND_INTERFACE, virInterfacePtr, virConnectListAllInterfaces)
+DEFINE_LIST(op_connect_list_nwfilters, KIND_NWFILTER, virNWFilterPtr, virConnectListAllNWFilters)
+
+int op_pool_list_volumes(Work *w) {
+        virStorageVolPtr *v = NULL;
+        int n = virStoragePoolListAllVolumes(w->handle, &v, work_u32(w, 0));
+
+        if (n < 0)
+                return -1;
+        list_out(w, KIND_STORAGE_VOL, (void **) v, n);
+        return 0;
+}
+
+int op_connect_network_create_xml(Work *w) {
+        return work_found(w, KIND_NETWORK, virNetworkCreateXML(w->vconn, work_str(w, 0)), 0);
+}
+
+int op_connect_network_define_xml(Work *w) {
+        return work_found(w, KIND_NETWORK, virNetworkDefineXML(w->vconn, work_str(w, 0)), 0);
+}
+
+int op_connect_network_lookup_by_name(Work *w) {
+        return work_found(w, KIND_NETWORK, virNetworkLookupByName(w->vconn, work_str(w, 0)), 0);
+}
+
+int op_connect_network_lookup_by_uuid(Work *w) {
+        return work_found(w, KIND_NETWORK, virNetworkLookupByUUIDString(w->vconn, work_str(w, 0)), 0);
+}
+
+int op_connect_pool_create_xml(Work *w) {
+        test_delay();
+        return work_found(w, KIND_STORAGE_POOL, virStoragePoolCreateXML(w->vconn, work_str(w, 0), work_u32(w, 1)), 0);
+}
+
+int op_connect_pool_define_xml(Work *w) {
+        return work_found(w, KIND_STORAGE_POOL, virStoragePoolDefineXML(w->vconn, work_str(w, 0), work_u32(w, 1)), 0);
+}
+
+int op_connect_pool_lookup_by_name(Work *w) {
+        return work_found(w, KIND_STORAGE_POOL, virStoragePoolLookupByName(w->vconn, work_str(w, 0)), 0);
+}
+
+int op_connect_pool_lookup_by_uuid(Work *w) {
+        return work_found(w, KIND_STORAGE_POOL, virStoragePoolLookupByUUIDString(w->vconn, work_str(w, 0)), 0);
+}
+
+int op_connect_find_pool_sources(Work *w) {
+        char *s;
+
+        test_delay();
+        s = virConnectFindStoragePoolSources(w->vconn, work_str(w, 0), work_str_or_null(w, 1), work_u32(w, 2));
+        if (!s)
+                return -1;
+        w->out[0] = value_take_str(s);
+        return 0;
+}
+
+int op_connect_vol_lookup_by_key(Work *w) {
+        return work_found(w, KIND_STORAGE_VOL, virStorageVolLookupByKey(w->vconn, work_str(w, 0)), 0);
+}
+
+int op_connect_vol_lookup_by_path(Work *w) {
+        return work_found(w, KIND_STORAGE_VOL, virStorageVolLookupByPath(w->vconn, work_str(w, 0)), 0);
+}
+
+int op_connect_secret_define_xml(Work *w) {
+        return work_found(w, KIND_SECRET, virSecretDefineXML(w->vconn, work_str(w, 0), work_u32(w, 1)), 0);
+}
+
+int op_connect_secret_lookup_by_uuid(Work *w) {
+        return work_found(w, KIND_SECRET, virSecretLookupByUUIDString(w->vconn, work_str(w, 0)), 0);
+}
+
+int op_connect_secret_lookup_by_usage(Work *w) {
+        return work_found(w, KIND_SECRET, virSecretLookupByUsage(w->vconn, work_i32(w, 0), work_str(w, 1)), 0);
+}
+
+int op_connect_nodedev_create_xml(Work *w) {
+        return work_found(w, KIND_NODE_DEVICE, virNodeDeviceCreateXML(w->vconn, work_str(w, 0), work_u32(w, 1)), 0);
+}
+
+int op_connect_nodedev_lookup_by_name(Work *w) {
+        return work_found(w, KIND_NODE_DEVICE, virNodeDeviceLookupByName(w->vconn, work_str(w, 0)), 0);
+}
+
+int op_connect_nodedev_lookup_scsi_host(Work *w) {
+        return work_found(w, KIND_NODE_DEVICE,
+                          virNodeDeviceLookupSCSIHostByWWN(w->vconn, work_str(w, 0), work_str(w, 1), work_u32(w, 2)),
+                          0);
+}
+
+int op_connect_interface_define_xml(Work *w) {
+        return work_found(w, KIND_INTERFACE, virInterfaceDefineXML(w->vconn, work_str(w, 0), work_u32(w, 1)), 0);
+}
+
+int op_connect_interface_lookup_by_name(Work *w) {
+        return work_found(w, KIND_INTERFACE, virInterfaceLookupByName(w->vconn, work_str(w, 0)), 0);
+}
+
+int op_connect_interface_lookup_by_mac(Work *w) {
+        return work_found(w, KIND_INTERFACE, virInterfaceLookupByMACString(w->vconn, work_str(w, 0)), 0);
+}
+
+int op_connect_nwfilter_define_xml(Work *w) {
+        return work_found(w, KIND_NWFILTER, virNWFilterDefineXML(w->vconn, work_str(w, 0)), 0);
+}
+
+int op_connect_nwfilter_lookup_by_name(Work *w) {
+        return work_found(w, KIND_NWFILTER, virNWFilterLookupByName(w->vconn, work_str(w, 0)), 0);
+}
+
+int op_connect_nwfilter_lookup_by_uuid(Work *w) {
+        return work_found(w, KIND_NWFILTER, virNWFilterLookupByUUIDString(w->vconn, work_str(w, 0)), 0);
 }

@@ -34,6 +34,36 @@ int op_connect_node_memory_stats(Work *w);
 int op_connect_node_security_model(Work *w);
 int op_connect_node_set_memory_params(Work *w);
 
+int op_connect_find_pool_sources(Work *w);
+int op_connect_interface_define_xml(Work *w);
+int op_connect_interface_lookup_by_mac(Work *w);
+int op_connect_interface_lookup_by_name(Work *w);
+int op_connect_list_interfaces(Work *w);
+int op_connect_list_networks(Work *w);
+int op_connect_list_nodedevs(Work *w);
+int op_connect_list_nwfilters(Work *w);
+int op_connect_list_pools(Work *w);
+int op_connect_list_secrets(Work *w);
+int op_connect_network_create_xml(Work *w);
+int op_connect_network_define_xml(Work *w);
+int op_connect_network_lookup_by_name(Work *w);
+int op_connect_network_lookup_by_uuid(Work *w);
+int op_connect_nodedev_create_xml(Work *w);
+int op_connect_nodedev_lookup_by_name(Work *w);
+int op_connect_nodedev_lookup_scsi_host(Work *w);
+int op_connect_nwfilter_define_xml(Work *w);
+int op_connect_nwfilter_lookup_by_name(Work *w);
+int op_connect_nwfilter_lookup_by_uuid(Work *w);
+int op_connect_pool_create_xml(Work *w);
+int op_connect_pool_define_xml(Work *w);
+int op_connect_pool_lookup_by_name(Work *w);
+int op_connect_pool_lookup_by_uuid(Work *w);
+int op_connect_secret_define_xml(Work *w);
+int op_connect_secret_lookup_by_usage(Work *w);
+int op_connect_secret_lookup_by_uuid(Work *w);
+int op_connect_vol_lookup_by_key(Work *w);
+int op_connect_vol_lookup_by_path(Work *w);
+
 /* org.libvirt.Domain */
 int op_domain_create_with_files(Work *w);
 int op_domain_get_control_info(Work *w);
@@ -56,10 +86,74 @@ int op_domain_set_metadata(Work *w);
 int op_domain_snapshot_create(Work *w);
 int op_domain_snapshot_current(Work *w);
 int op_domain_snapshot_lookup(Work *w);
+/* block jobs */
+int op_domain_block_commit(Work *w);
+int op_domain_block_copy(Work *w);
+int op_domain_block_job_set_speed(Work *w);
+int op_domain_block_pull(Work *w);
+int op_domain_block_rebase(Work *w);
+int op_domain_block_resize(Work *w);
+int op_domain_get_block_job_info(Work *w);
+int op_domain_block_peek(Work *w);
+int op_domain_memory_peek(Work *w);
+/* tuning */
+int op_domain_get_scheduler_params(Work *w);
+int op_domain_get_perf_events(Work *w);
+int op_domain_set_memory_stats_period(Work *w);
+/* the guest agent */
+int op_domain_fs_freeze(Work *w);
+int op_domain_fs_thaw(Work *w);
+int op_domain_fs_trim(Work *w);
+int op_domain_get_fs_info(Work *w);
+int op_domain_get_guest_vcpus(Work *w);
+int op_domain_set_guest_vcpus(Work *w);
+int op_domain_set_user_password(Work *w);
+int op_domain_set_time(Work *w);
+int op_domain_interface_addresses(Work *w);
+/* migration */
+int op_domain_migrate_to_uri3(Work *w);
+int op_domain_migrate_get_max_speed(Work *w);
+int op_domain_migrate_set_max_speed(Work *w);
+/* the rest */
+int op_domain_core_dump(Work *w);
+int op_domain_open_graphics_fd(Work *w);
+int op_domain_pin_emulator(Work *w);
+int op_domain_pin_iothread(Work *w);
+int op_domain_get_emulator_pin_info(Work *w);
+int op_domain_get_iothread_info(Work *w);
+int op_domain_get_security_labels(Work *w);
+int op_domain_get_disk_errors(Work *w);
+int op_domain_send_process_signal(Work *w);
 
 /* org.libvirt.DomainSnapshot */
 int op_snapshot_get_parent(Work *w);
 int op_snapshot_list_children(Work *w);
+
+/* org.libvirt.Network */
+int op_network_get_dhcp_leases(Work *w);
+int op_network_set_autostart(Work *w);
+int op_network_update(Work *w);
+
+/* org.libvirt.StoragePool and org.libvirt.StorageVol */
+int op_pool_build(Work *w);
+int op_pool_delete(Work *w);
+int op_pool_get_info(Work *w);
+int op_pool_list_volumes(Work *w);
+int op_pool_set_autostart(Work *w);
+int op_pool_vol_create_xml(Work *w);
+int op_pool_vol_create_xml_from(Work *w);
+int op_pool_vol_lookup_by_name(Work *w);
+int op_vol_get_info(Work *w);
+int op_vol_resize(Work *w);
+int op_vol_wipe(Work *w);
+
+/* org.libvirt.Secret */
+int op_secret_get_value(Work *w);
+int op_secret_set_value(Work *w);
+
+/* org.libvirt.NodeDevice */
+int op_nodedev_detach(Work *w);
+int op_nodedev_list_caps(Work *w);
 
 /* Shared by the ops: the object path of snapshot @name of the target. */
 char *work_snapshot_path(Work *w, const char *name);

@@ -56,24 +56,12 @@ SHAPE_DEFINE_COMMON(dev, HANDLE)
 SHAPE_DEFINE_COMMON(iface, HANDLE)
 SHAPE_DEFINE_COMMON(nwfilter, HANDLE)
 
-/* Typed parameters: libvirt says how many there are when asked with none,
- * then fills an array of that size. */
-static int run_dom_params_get(Work *w) {
-        unsigned flags = work_u32(w, 0);
-        virTypedParameterPtr p;
-        int n = 0;
+static int get_dom_params(Work *w, virTypedParameterPtr p, int *n) {
+        return w->fn->dom_params_get(w->handle, p, n, work_u32(w, 0));
+}
 
-        if (w->fn->dom_params_get(w->handle, NULL, &n, flags) < 0)
-                return -1;
-        p = xmalloc0(sizeof(*p) * (size_t) (n ? n : 1));
-        if (n > 0 && w->fn->dom_params_get(w->handle, p, &n, flags) < 0) {
-                free(p);
-                return -1;
-        }
-        w->out[0] = value_take_params(typed_params_copy(p, n), n);
-        virTypedParamsClear(p, n);
-        free(p);
-        return 0;
+static int run_dom_params_get(Work *w) {
+        return work_params_get(w, 0, get_dom_params);
 }
 
 static int run_dom_params_set(Work *w) {
@@ -82,23 +70,12 @@ static int run_dom_params_set(Work *w) {
         return w->fn->dom_params_set(w->handle, p->params.p, p->params.n, work_u32(w, 1)) < 0 ? -1 : 0;
 }
 
-static int run_dom_str_params_get(Work *w) {
-        const char *s = work_str(w, 0);
-        unsigned flags = work_u32(w, 1);
-        virTypedParameterPtr p;
-        int n = 0;
+static int get_dom_str_params(Work *w, virTypedParameterPtr p, int *n) {
+        return w->fn->dom_str_params_get(w->handle, work_str(w, 0), p, n, work_u32(w, 1));
+}
 
-        if (w->fn->dom_str_params_get(w->handle, s, NULL, &n, flags) < 0)
-                return -1;
-        p = xmalloc0(sizeof(*p) * (size_t) (n ? n : 1));
-        if (n > 0 && w->fn->dom_str_params_get(w->handle, s, p, &n, flags) < 0) {
-                free(p);
-                return -1;
-        }
-        w->out[0] = value_take_params(typed_params_copy(p, n), n);
-        virTypedParamsClear(p, n);
-        free(p);
-        return 0;
+static int run_dom_str_params_get(Work *w) {
+        return work_params_get(w, 0, get_dom_str_params);
 }
 
 static int run_dom_str_params_set(Work *w) {

@@ -106,3 +106,21 @@ int work_found(Work *w, KindId kind, void *handle, unsigned out) {
         w->out[out] = value_take_path(path_for_key(w->prefix[kind], w->found_key, kind_get(kind)->uuid_keys));
         return 0;
 }
+
+int work_params_get(Work *w, unsigned out, work_params_get_t get) {
+        virTypedParameterPtr p;
+        int n = 0;
+
+        if (get(w, NULL, &n) < 0)
+                return -1;
+        p = xmalloc0(sizeof(*p) * (size_t) (n ? n : 1));
+        if (n > 0 && get(w, p, &n) < 0) {
+                free(p);
+                return -1;
+        }
+        value_clear(&w->out[out]);
+        w->out[out] = value_take_params(typed_params_copy(p, n), n);
+        virTypedParamsClear(p, n);
+        free(p);
+        return 0;
+}

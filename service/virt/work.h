@@ -67,6 +67,12 @@ uint64_t work_u64(const Work *w, unsigned i);
 int64_t work_i64(const Work *w, unsigned i);
 const Value *work_arg(const Work *w, unsigned i);
 
+/* libvirt's typed-parameter reads say how many parameters there are when
+ * given no array, then fill one of that size. @get makes the call for
+ * (@params, @n); the parameters become result @out. */
+typedef int (*work_params_get_t)(Work *w, virTypedParameterPtr params, int *n);
+int work_params_get(Work *w, unsigned out, work_params_get_t get);
+
 /* Takes @handle, an object the call found or made: reads its facts and
  * sets result @out to its object path. Returns 0, or -1 (recorded as
  * the error) when @handle is NULL or the object vanished meanwhile. */
