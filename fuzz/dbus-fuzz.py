@@ -180,7 +180,13 @@ def introspect(bus, path):
 def walk(bus, path, objects, limit=40):
     if len(objects) >= limit:
         return
-    node = introspect(bus, path)
+    try:
+        node = introspect(bus, path)
+    except dbus.exceptions.DBusException as e:
+        # A node the caller may not see (or polkit will not judge): its
+        # members are still called, by path, from the others' lists.
+        print("# not introspected: %s: %s" % (path, e.get_dbus_name()), flush=True)
+        return
     members = []
     for iface in node.findall("interface"):
         name = iface.get("name")
