@@ -74,6 +74,7 @@ struct Question {
         AuthWaiter *waiters;
         sd_bus_slot *slot;
         bool sent;
+        uint64_t queued_at;
         Question *next_queued;
 };
 
@@ -321,6 +322,15 @@ static void user_maybe_free(Authority *a, User *u) {
         strmap_remove(a->users, k);
 }
 
+static void user_maybe_free_uid(Authority *a, uid_t uid) {
+        char k[32];
+        User *u;
+
+        snprintf(k, sizeof(k), "%u", (unsigned) uid);
+        if ((u = strmap_get(a->users, k)))
+                user_maybe_free(a, u);
+}
+
 /* ---- answers ------------------------------------------------------------ */
 
 static void waiter_free(AuthWaiter *w);
@@ -350,17 +360,54 @@ static void answer(Question *q, Verdict v, bool cacheable) {
 
 static void send_queued(Authority *a);
 
-/* Answers every question not sent yet with a failure. */
-static void fail_queued(Authority *a) {
-        for (int lane = 0; lane < N_LANES; lane++)
-                while (a->rings[lane]) {
-                        User *u = a->rings[lane];
-                        Question *q = u->lanes[lane].head;
-                        question_unqueue(a, q);
-                        q->sent = true; /* not to be queued again by a waiter's cancel */
-                        answer(q, VERDICT_FAILED, false);
-                        user_maybe_free(a, u);
+typedef struct UserList {
+        User **v;
+        size_t n;
+} UserList;
+
+static void collect_user(const char *key, void *value, void *ud) {
+        UserList *l = ud;
+
+        l->v = xrealloc(l->v, sizeof(User *) * (l->n + 1));
+        l->v[l->n++] = value;
+}
+
+/* After a question timed out: polkitd is hung or far behind. Questions
+ * that have waited in the queues as long as a sent one may take fail now
+ * rather than wait as long again; younger ones keep their turn, so a
+ * polkitd that is merely slow costs only the oldest. */
+static void fail_stale(Authority *a) {
+        UserList users = { 0 };
+        Question *drop = NULL;
+        uint64_t now = 0;
+
+        sd_event_now(a->loop, CLOCK_MONOTONIC, &now);
+        strmap_foreach(a->users, collect_user, &users);
+        uid_t *uids = xmalloc0(sizeof(uid_t) * (users.n + 1));
+        for (size_t i = 0; i < users.n; i++)
+                uids[i] = users.v[i]->uid;
+        for (size_t i = 0; i < users.n; i++)
+                for (int lane = 0; lane < N_LANES; lane++) {
+                        Lane *l = &users.v[i]->lanes[lane];
+                        while (l->head && l->head->queued_at + a->limits.timeout_usec <= now) {
+                                Question *q = l->head;
+                                question_unqueue(a, q);
+                                q->sent = true; /* answered here, not dropped by a cancel */
+                                q->next_queued = drop;
+                                drop = q;
+                        }
                 }
+        while (drop) {
+                Question *q = drop;
+                drop = q->next_queued;
+                q->next_queued = NULL;
+                answer(q, VERDICT_FAILED, false);
+        }
+        /* The answers may have freed users already: found again by uid. */
+        for (size_t i = 0; i < users.n; i++)
+                user_maybe_free_uid(a, uids[i]);
+        free(uids);
+        free(users.v);
 }
 
 static int on_check_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
@@ -374,18 +421,17 @@ static int on_check_reply(sd_bus_message *reply, void *userdata, sd_bus_error *r
                 a->sent_interactive--;
         q->user->lanes[question_lane(q)].sent--;
         q->slot = sd_bus_slot_unref(q->slot);
-        /* Freed once the answer is out, unless it has more to ask. */
-        User *u = q->user;
+        /* Freed once the answer is out, unless it has more to ask; found
+         * again by uid then, since what the answer does may free it. */
+        uid_t uid = q->user->uid;
         q->user = NULL;
 
         if (sd_bus_message_is_method_error(reply, NULL)) {
                 const sd_bus_error *e = sd_bus_message_get_error(reply);
                 log_warning("polkit CheckAuthorization failed: %s", e->message);
                 answer(q, VERDICT_FAILED, false);
-                /* A polkitd that does not answer in time would make every
-                 * queued question wait as long again: they fail now. */
                 if (sd_bus_error_has_name(e, SD_BUS_ERROR_TIMEOUT) || sd_bus_error_has_name(e, SD_BUS_ERROR_NO_REPLY))
-                        fail_queued(a);
+                        fail_stale(a);
                 goto done;
         }
         r = sd_bus_message_enter_container(reply, 'r', "bba{ss}");
@@ -416,7 +462,7 @@ static int on_check_reply(sd_bus_message *reply, void *userdata, sd_bus_error *r
                 answer(q, challenge ? VERDICT_CHALLENGE : VERDICT_NO, !challenge || !q->interactive);
 done:
         send_queued(a);
-        user_maybe_free(a, u);
+        user_maybe_free_uid(a, uid);
         return 0;
 }
 
@@ -549,6 +595,7 @@ static Verdict ask(Authority *a, Subject *s, AuthWaiter *w) {
                 l->tail = q;
                 l->queued++;
                 a->queued++;
+                sd_event_now(a->loop, CLOCK_MONOTONIC, &q->queued_at);
                 ring_add(a, u, lane);
         }
         w->question = q;
@@ -843,8 +890,8 @@ static void subject_drop_questions(Authority *a, Subject *s) {
                 q->next_queued = NULL;
                 answer(q, VERDICT_FAILED, false);
         }
-        if (u)
-                user_maybe_free(a, u);
+        /* The answers may have freed the user: found again by uid. */
+        user_maybe_free_uid(a, s->uid);
 }
 
 static int on_name_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
