@@ -40,7 +40,7 @@ void work_clear_results(Work *w) {
         w->have_after = w->gone_after = false;
         if (w->found)
                 virt_kind(w->found_kind)->unref(w->found);
-        /* The facts stay with the work when the handle went to the table. */
+        /* The facts stay when the object was handed to the table. */
         if (w->found_key)
                 facts_clear(kind_get(w->found_kind), w->found_facts);
         w->found = NULL;
