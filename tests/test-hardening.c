@@ -166,8 +166,15 @@ hold_install(VbpFixture *f, const char *hold_action, const char *allow_action)
 static void
 hold_release(Hold *h)
 {
-    int fd = open(h->fifo, O_WRONLY);
-    g_assert_cmpint(fd, >=, 0);
+    /* Not blocking: polkitd gives up a rule's helper after a while (on a
+     * loaded machine the test may come later), and then there is no
+     * reader and nothing left to release. */
+    int fd = open(h->fifo, O_WRONLY | O_NONBLOCK);
+    if (fd < 0) {
+        g_assert_cmpint(errno, ==, ENXIO);
+        g_test_message("polkitd had already let go of the held question");
+        return;
+    }
     g_assert_cmpint(write(fd, "go\n", 3), ==, 3);
     close(fd);
 }
