@@ -38,6 +38,9 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <pwd.h>
+#include <grp.h>
+#include <dirent.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -67,6 +70,10 @@ static struct {
         const char *log;        /* spawn: service output */
         const char *type;       /* lv-define: domain type (qemu, test) */
         const char *workload;   /* override of the workload label */
+        const char *user;       /* list, storm, load: run the callers as this user */
+        const char *other_user; /* storm: the user who arrives during the storm */
+        const char *cached_user; /* storm: the user whose verdicts are cached */
+        bool fresh;             /* list: a new connection (a fresh caller) per pass */
         long count;
         long start;
         long inflight;
@@ -206,11 +213,28 @@ static void write_samples(const struct samples *s) {
         fclose(f);
 }
 
+/* Becomes @user (its groups from the group database, as polkit reads
+ * them), before any connection is opened. */
+static void become(const char *user) {
+        struct passwd *pw;
+
+        if (!user || !*user)
+                return;
+        pw = getpwnam(user);
+        if (!pw)
+                die("no user %s", user);
+        if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0)
+                die("cannot become %s: %m", user);
+}
+
 static sd_bus *bus_open(void) {
         sd_bus *bus = NULL;
         int r = sd_bus_open_system(&bus);
         if (r < 0)
                 die("cannot connect to the system bus: %s", strerror(-r));
+        /* A fresh caller's list under a storm waits for polkit longer than
+         * sd-bus's default 25 s: that is a figure to report, not a failure. */
+        sd_bus_set_method_call_timeout(bus, CALL_TIMEOUT_USEC);
         return bus;
 }
 
@@ -718,14 +742,20 @@ static int cmd_list(void) {
         if (!gmo && strcmp(opt.mode, "seq") != 0 && strcmp(opt.mode, "pipe") != 0)
                 die("unknown list mode %s (seq, pipe, gmo)", opt.mode);
         for (long k = 0; k < opt.repeat; k++) {
+                if (opt.fresh && k > 0) {
+                        /* A new connection: a caller the service has never
+                         * seen, with nothing cached for it. */
+                        sd_bus_flush_close_unref(bus);
+                        bus = bus_open();
+                }
                 uint64_t t = gmo ? gmo_once(bus, cpath, &count) : list_once(bus, cpath, &count, &errors);
                 samples_add(&times, t);
                 if (opt.expect >= 0 && count != (size_t) opt.expect)
                         die("%s listed %zu domains, expected %ld", opt.mode, count, opt.expect);
         }
         char param[64], workload[64];
-        snprintf(workload, sizeof(workload), "list-%s", opt.mode);
-        if (strcmp(opt.mode, "pipe") == 0)
+        snprintf(workload, sizeof(workload), "list-%s%s", opt.mode, opt.fresh ? "-fresh" : "");
+        if (strcmp(opt.mode, "pipe") == 0 && !opt.fresh)
                 snprintf(param, sizeof(param), "n=%zu/inflight=%ld", count, opt.inflight);
         else
                 snprintf(param, sizeof(param), "n=%zu", count);
@@ -740,6 +770,406 @@ static int cmd_list(void) {
         return errors ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
+/* ------------------------------------------------------------------------ */
+/* storm: --procs fresh callers of --user each list every domain, while a
+ * caller of --cached-user (verdicts cached beforehand) calls GetState on
+ * --domain in a loop, and a fresh caller of --other-user arrives once the
+ * storm is under way: how long its first answer takes, and how long the
+ * cached caller waits at worst. */
+
+static void storm_child_list(int ready_fd, int go_fd, int res_fd) {
+        become(opt.user);
+        sd_bus *bus = bus_open();
+        char *cpath = connect_path();
+        char b = 'r';
+        write_full(ready_fd, &b, 1);
+        if (!read_full(go_fd, &b, 1))
+                _exit(1);
+        struct samples one = { 0 };
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *reply = NULL;
+        uint64_t t0 = now_ns();
+        int r = sd_bus_call_method(bus, SERVICE_NAME, cpath, CONNECT_IFACE, "ListDomains", &error, &reply, "u", 0);
+        uint64_t t1 = now_ns();
+        size_t n = 0;
+        if (r >= 0) {
+                char **paths = NULL;
+                if (sd_bus_message_read_strv(reply, &paths) >= 0)
+                        n = strv_length(paths);
+                strv_free(paths);
+        } else
+                fprintf(stderr, "virtbus-bench: storm ListDomains: %s\n", error.message ? error.message : strerror(-r));
+        samples_add(&one, t1 - t0);
+        send_result(res_fd, t0, t1, &one, r < 0 || (opt.expect >= 0 && (long) n != opt.expect));
+        sd_bus_message_unref(reply);
+        sd_bus_error_free(&error);
+        sd_bus_flush_close_unref(bus);
+        _exit(0);
+}
+
+/* The first answer of a fresh caller: GetState on the domain, the call
+ * timed from the moment the caller is connected. */
+static void storm_child_other(int go_fd, int res_fd) {
+        become(opt.other_user);
+        sd_bus *bus = bus_open();
+        char *path = NULL;
+        char b;
+        if (!read_full(go_fd, &b, 1))
+                _exit(1);
+        struct samples one = { 0 };
+        uint64_t t0 = now_ns();
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *reply = NULL;
+        char *cpath = connect_path();
+        int r = sd_bus_call_method(bus, SERVICE_NAME, cpath, CONNECT_IFACE, "DomainLookupByName", &error, &reply,
+                                   "s", opt.domain);
+        if (r >= 0) {
+                const char *p;
+                if (sd_bus_message_read(reply, "o", &p) >= 0)
+                        path = xstrdup(p);
+                sd_bus_message_unref(reply);
+                reply = NULL;
+                r = sd_bus_call_method(bus, SERVICE_NAME, path, DOMAIN_IFACE, "GetState", &error, &reply, "u", 0);
+        }
+        uint64_t t1 = now_ns();
+        if (r < 0)
+                fprintf(stderr, "virtbus-bench: storm newcomer: %s\n", error.message ? error.message : strerror(-r));
+        samples_add(&one, t1 - t0);
+        send_result(res_fd, t0, t1, &one, r < 0);
+        _exit(0);
+}
+
+static void storm_child_cached(int ready_fd, int stop_fd, int res_fd) {
+        become(opt.cached_user);
+        sd_bus *bus = bus_open();
+        char *path = lookup_domain(bus, opt.domain);
+        struct cheap_ctx x = { .path = path };
+        const char *method = opt.method;
+        opt.method = "getstate";
+        struct engine warm = { .bus = bus, .gen = cheap_gen, .ud = &x, .n = 20, .inflight = 1, .what = "GetState" };
+        engine_run(&warm);
+        char b = 'r';
+        write_full(ready_fd, &b, 1);
+        struct samples lat = { 0 };
+        size_t errors = warm.errors;
+        uint64_t t0 = now_ns();
+        int fl = fcntl(stop_fd, F_GETFL);
+        fcntl(stop_fd, F_SETFL, fl | O_NONBLOCK);
+        for (;;) {
+                if (read(stop_fd, &b, 1) == 1 || (errno != EAGAIN && errno != EINTR))
+                        break;
+                struct engine e = { .bus = bus, .gen = cheap_gen, .ud = &x, .n = 1, .inflight = 1, .lat = &lat,
+                                    .what = "GetState" };
+                engine_run(&e);
+                errors += e.errors;
+        }
+        opt.method = method;
+        send_result(res_fd, t0, now_ns(), &lat, errors);
+        _exit(0);
+}
+
+static int cmd_storm(void) {
+        int nprocs = (int) opt.procs;
+        int ready[2], go[2], go_other[2], stop[2], res_cached[2], res_other[2];
+        int (*res)[2] = xmalloc(sizeof(*res) * (size_t) nprocs);
+        pid_t *pids = xmalloc(sizeof(*pids) * (size_t) (nprocs + 2));
+        char b;
+
+        if (pipe(ready) < 0 || pipe(go) < 0 || pipe(go_other) < 0 || pipe(stop) < 0 || pipe(res_cached) < 0 ||
+            pipe(res_other) < 0)
+                die("pipe: %m");
+        /* The caller with cached verdicts, warmed up first. */
+        pids[nprocs] = fork();
+        if (pids[nprocs] == 0)
+                storm_child_cached(ready[1], stop[0], res_cached[1]);
+        if (!read_full(ready[0], &b, 1))
+                die("the cached caller failed");
+        /* The newcomer connects now and waits for its cue. */
+        pids[nprocs + 1] = fork();
+        if (pids[nprocs + 1] == 0)
+                storm_child_other(go_other[0], res_other[1]);
+        for (int p = 0; p < nprocs; p++) {
+                if (pipe(res[p]) < 0)
+                        die("pipe: %m");
+                pids[p] = fork();
+                if (pids[p] < 0)
+                        die("fork: %m");
+                if (pids[p] == 0)
+                        storm_child_list(ready[1], go[0], res[p][1]);
+                close(res[p][1]);
+        }
+        for (int p = 0; p < nprocs; p++)
+                if (!read_full(ready[0], &b, 1))
+                        die("a storm caller failed before starting");
+        char gobuf[256];
+        memset(gobuf, 'g', sizeof(gobuf));
+        uint64_t storm_start = now_ns();
+        write_full(go[1], gobuf, (size_t) nprocs);
+        /* The newcomer arrives once the storm's questions are queued. */
+        usleep((useconds_t) (opt.seconds * 1e6));
+        write_full(go_other[1], gobuf, 1);
+
+        struct samples lists = { 0 }, other = { 0 }, cached = { 0 };
+        struct worker_result h;
+        uint64_t errors = 0, storm_end = 0;
+        for (int p = 0; p < nprocs; p++) {
+                if (!recv_result(res[p][0], &h, &lists))
+                        die("storm caller %d failed", p);
+                errors += h.errors;
+                storm_end = h.t_end > storm_end ? h.t_end : storm_end;
+        }
+        if (!recv_result(res_other[0], &h, &other))
+                die("the newcomer failed");
+        errors += h.errors;
+        uint64_t other_at = h.t_start;
+        write_full(stop[1], gobuf, 1);
+        if (!recv_result(res_cached[0], &h, &cached))
+                die("the cached caller failed");
+        errors += h.errors;
+        for (int p = 0; p < nprocs + 2; p++)
+                waitpid(pids[p], NULL, 0);
+
+        char param[64];
+        snprintf(param, sizeof(param), "procs=%ld/n=%ld", opt.procs, opt.expect);
+        qsort(lists.v, lists.n, sizeof(*lists.v), cmp_u64);
+        emit(workload_label("storm"), param, "storm_ms", (double) (storm_end - storm_start) / 1e6);
+        emit(workload_label("storm"), param, "list_median_ms", pct_us(&lists, 0.5) / 1000.0);
+        emit(workload_label("storm"), param, "list_max_ms", pct_us(&lists, 1.0) / 1000.0);
+        emit(workload_label("storm"), param, "newcomer_at_ms", (double) (other_at - storm_start) / 1e6);
+        emit(workload_label("storm"), param, "newcomer_first_answer_ms", pct_us(&other, 0.5) / 1000.0);
+        qsort(cached.v, cached.n, sizeof(*cached.v), cmp_u64);
+        emit(workload_label("storm"), param, "cached_calls", (double) cached.n);
+        emit(workload_label("storm"), param, "cached_p50_ms", pct_us(&cached, 0.5) / 1000.0);
+        emit(workload_label("storm"), param, "cached_p99_ms", pct_us(&cached, 0.99) / 1000.0);
+        emit(workload_label("storm"), param, "cached_max_ms", pct_us(&cached, 1.0) / 1000.0);
+        emit(workload_label("storm"), param, "errors", (double) errors);
+        write_samples(&cached);
+        return errors ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+/* ------------------------------------------------------------------------ */
+/* load: --procs client processes, every other one as --other-user (the
+ * rest as --user), each makes --count calls on a domain of its own
+ * (--prefix NNN, running): reads, Suspend/Resume, GetManagedObjects, with
+ * DomainEvent subscribed. Every call must succeed, every event arrive, and
+ * the service's resident memory and descriptors stay flat. */
+
+struct load_state {
+        const char *path;
+        uint64_t events;
+};
+
+static int load_event_cb(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        struct load_state *st = userdata;
+        const char *path;
+        int32_t event, detail;
+
+        if (sd_bus_message_read(m, "oii", &path, &event, &detail) >= 0 && strcmp(path, st->path) == 0 &&
+            (event == VIR_DOMAIN_EVENT_SUSPENDED || event == VIR_DOMAIN_EVENT_RESUMED))
+                st->events++;
+        return 0;
+}
+
+static void load_child(int idx, int ready_fd, int go_fd, int res_fd) {
+        become(idx % 2 ? opt.other_user : opt.user);
+        sd_bus *bus = bus_open();
+        char *cpath = connect_path();
+        char name[256];
+        snprintf(name, sizeof(name), "%s%03d", opt.prefix, idx);
+        char *path = lookup_domain(bus, name);
+        struct load_state st = { .path = path };
+        int r = sd_bus_match_signal(bus, NULL, SERVICE_NAME, cpath, CONNECT_IFACE, "DomainEvent", load_event_cb, &st);
+        if (r < 0)
+                die("cannot subscribe: %s", strerror(-r));
+        char b = 'r';
+        write_full(ready_fd, &b, 1);
+        if (!read_full(go_fd, &b, 1))
+                _exit(1);
+        struct samples lat = { 0 };
+        size_t errors = 0, changes = 0;
+        uint64_t t0 = now_ns();
+        for (long i = 0; i < opt.count; i++) {
+                sd_bus_error error = SD_BUS_ERROR_NULL;
+                sd_bus_message *reply = NULL;
+                uint64_t c0 = now_ns();
+                switch (i % 10) {
+                case 0:
+                        /* libvirt-dbus has no ObjectManager: its list instead. */
+                        if (strcmp(opt.service, "libvirt-dbus") == 0)
+                                r = sd_bus_call_method(bus, SERVICE_NAME, cpath, CONNECT_IFACE, "ListDomains", &error,
+                                                       &reply, "u", 0);
+                        else
+                                r = sd_bus_call_method(bus, SERVICE_NAME, "/org/libvirt",
+                                                       "org.freedesktop.DBus.ObjectManager", "GetManagedObjects",
+                                                       &error, &reply, "");
+                        break;
+                case 1:
+                        r = sd_bus_call_method(bus, SERVICE_NAME, path, DOMAIN_IFACE,
+                                               changes % 2 ? "Resume" : "Suspend", &error, &reply, "");
+                        changes++;
+                        break;
+                case 2:
+                        r = sd_bus_call_method(bus, SERVICE_NAME, path, DOMAIN_IFACE, "GetXMLDesc", &error, &reply,
+                                               "u", 0);
+                        break;
+                case 3: case 4:
+                        r = sd_bus_call_method(bus, SERVICE_NAME, path, "org.freedesktop.DBus.Properties", "Get",
+                                               &error, &reply, "ss", DOMAIN_IFACE, "Active");
+                        break;
+                case 5:
+                        r = sd_bus_call_method(bus, SERVICE_NAME, path, "org.freedesktop.DBus.Properties", "GetAll",
+                                               &error, &reply, "s", DOMAIN_IFACE);
+                        break;
+                default:
+                        r = sd_bus_call_method(bus, SERVICE_NAME, path, DOMAIN_IFACE, "GetState", &error, &reply,
+                                               "u", 0);
+                }
+                samples_add(&lat, now_ns() - c0);
+                if (r < 0 && errors++ < 3)
+                        fprintf(stderr, "virtbus-bench: load call %ld as %s: %s\n", i,
+                                idx % 2 ? opt.other_user : opt.user, error.message ? error.message : strerror(-r));
+                sd_bus_message_unref(reply);
+                sd_bus_error_free(&error);
+                while (sd_bus_process(bus, NULL) > 0)
+                        ;
+        }
+        /* Leave the domain running, and wait for the last events. */
+        if (changes % 2) {
+                sd_bus_error error = SD_BUS_ERROR_NULL;
+                if (sd_bus_call_method(bus, SERVICE_NAME, path, DOMAIN_IFACE, "Resume", &error, NULL, "") < 0)
+                        errors++;
+                changes++;
+                sd_bus_error_free(&error);
+        }
+        uint64_t t1 = now_ns(), deadline = t1 + 10ULL * 1000 * 1000 * 1000;
+        while (st.events < changes && now_ns() < deadline) {
+                if (sd_bus_process(bus, NULL) > 0)
+                        continue;
+                sd_bus_wait(bus, 100 * 1000);
+        }
+        if (st.events != changes) {
+                fprintf(stderr, "virtbus-bench: load client %d saw %" PRIu64 " of %zu events\n", idx, st.events,
+                        changes);
+                errors++;
+        }
+        send_result(res_fd, t0, t1, &lat, errors);
+        _exit(0);
+}
+
+static long status_field(const char *file, const char *key);
+
+static long proc_rss_kib(pid_t pid) {
+        char f[64];
+        snprintf(f, sizeof(f), "/proc/%d/status", (int) pid);
+        return status_field(f, "VmRSS");
+}
+
+static long proc_fds(pid_t pid) {
+        char d[64];
+        long n = 0;
+        snprintf(d, sizeof(d), "/proc/%d/fd", (int) pid);
+        DIR *dir = opendir(d);
+        if (!dir)
+                return -1;
+        struct dirent *e;
+        while ((e = readdir(dir)))
+                n += e->d_name[0] != '.';
+        closedir(dir);
+        return n;
+}
+
+static int cmd_load(void) {
+        int nprocs = (int) opt.procs;
+        int ready[2], go[2];
+        int (*res)[2] = xmalloc(sizeof(*res) * (size_t) nprocs);
+        pid_t *pids = xmalloc(sizeof(*pids) * (size_t) nprocs);
+        long total = opt.count;
+        char b;
+
+        if (pipe(ready) < 0 || pipe(go) < 0)
+                die("pipe: %m");
+        /* A running (transient) domain per client, made by root through the
+         * service, unless it is there already. */
+        sd_bus *bus = bus_open();
+        char *cpath = connect_path();
+        for (int p = 0; p < nprocs; p++) {
+                sd_bus_error error = SD_BUS_ERROR_NULL;
+                char name[256], *xml;
+                snprintf(name, sizeof(name), "%s%03d", opt.prefix, p);
+                if (sd_bus_call_method(bus, SERVICE_NAME, cpath, CONNECT_IFACE, "DomainLookupByName", &error, NULL,
+                                       "s", name) >= 0)
+                        continue;
+                sd_bus_error_free(&error);
+                if (asprintf(&xml, "<domain type='test'><name>%s</name><memory>8192</memory>"
+                             "<os><type>hvm</type></os></domain>", name) < 0)
+                        die("out of memory");
+                if (sd_bus_call_method(bus, SERVICE_NAME, cpath, CONNECT_IFACE, "DomainCreateXML", &error, NULL, "su",
+                                       xml, 0) < 0)
+                        die("DomainCreateXML %s: %s", name, error.message);
+                free(xml);
+        }
+        sd_bus_flush_close_unref(bus);
+        /* Warm-up: a tenth of the calls, then the service is measured. */
+        opt.count = total / 10;
+        for (int phase = 0; phase < 2; phase++) {
+                for (int p = 0; p < nprocs; p++) {
+                        if (pipe(res[p]) < 0)
+                                die("pipe: %m");
+                        pids[p] = fork();
+                        if (pids[p] < 0)
+                                die("fork: %m");
+                        if (pids[p] == 0)
+                                load_child(p, ready[1], go[0], res[p][1]);
+                        close(res[p][1]);
+                }
+                for (int p = 0; p < nprocs; p++)
+                        if (!read_full(ready[0], &b, 1))
+                                die("a load client failed before starting");
+                long rss0 = proc_rss_kib((pid_t) opt.pid), fds0 = proc_fds((pid_t) opt.pid);
+                char gobuf[256];
+                memset(gobuf, 'g', sizeof(gobuf));
+                uint64_t t0 = now_ns();
+                write_full(go[1], gobuf, (size_t) nprocs);
+                struct samples all = { 0 };
+                struct worker_result h;
+                uint64_t errors = 0, peak_rss = 0;
+                for (int p = 0; p < nprocs; p++) {
+                        if (!recv_result(res[p][0], &h, &all))
+                                die("load client %d failed", p);
+                        errors += h.errors;
+                        close(res[p][0]);
+                }
+                for (int p = 0; p < nprocs; p++)
+                        waitpid(pids[p], NULL, 0);
+                uint64_t t1 = now_ns();
+                /* Whatever the service freed is given back once the load is gone. */
+                usleep(500 * 1000);
+                long rss1 = proc_rss_kib((pid_t) opt.pid), fds1 = proc_fds((pid_t) opt.pid);
+                (void) peak_rss;
+                if (phase == 0) {
+                        opt.count = total;
+                        free(all.v);
+                        if (errors)
+                                die("errors during the warm-up");
+                        continue;
+                }
+                char param[64];
+                snprintf(param, sizeof(param), "procs=%ld/calls=%ld", opt.procs, total);
+                emit(workload_label("load"), param, "calls", (double) all.n);
+                emit(workload_label("load"), param, "calls_per_s", (double) all.n / ((double) (t1 - t0) / 1e9));
+                emit(workload_label("load"), param, "errors", (double) errors);
+                emit(workload_label("load"), param, "rss_before_kib", (double) rss0);
+                emit(workload_label("load"), param, "rss_after_kib", (double) rss1);
+                emit(workload_label("load"), param, "rss_growth_kib", (double) (rss1 - rss0));
+                emit(workload_label("load"), param, "fds_before", (double) fds0);
+                emit(workload_label("load"), param, "fds_after", (double) fds1);
+                emit_latencies(workload_label("load"), param, &all);
+                free(all.v);
+                if (errors)
+                        return EXIT_FAILURE;
+        }
+        return EXIT_SUCCESS;
+}
 /* ------------------------------------------------------------------------ */
 /* hol: saves through the service while another process loops on GetState. */
 
@@ -1382,6 +1812,10 @@ int main(int argc, char **argv) {
                 { "pidfile", required_argument, NULL, 'f' },
                 { "log", required_argument, NULL, 'l' },
                 { "workload", required_argument, NULL, 'W' },
+                { "user", required_argument, NULL, 'U' },
+                { "other-user", required_argument, NULL, 'O' },
+                { "cached-user", required_argument, NULL, 'C' },
+                { "fresh", no_argument, NULL, 'F' },
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
@@ -1418,6 +1852,10 @@ int main(int argc, char **argv) {
                 case 'f': opt.pidfile = optarg; break;
                 case 'l': opt.log = optarg; break;
                 case 'W': opt.workload = optarg; break;
+                case 'U': opt.user = optarg; break;
+                case 'O': opt.other_user = optarg; break;
+                case 'C': opt.cached_user = optarg; break;
+                case 'F': opt.fresh = true; break;
                 case 'h': help(); return 0;
                 default: help(); return 2;
                 }
@@ -1431,8 +1869,14 @@ int main(int argc, char **argv) {
                 return cmd_cheap();
         if (strcmp(cmd, "define") == 0)
                 return cmd_define();
-        if (strcmp(cmd, "list") == 0)
+        if (strcmp(cmd, "list") == 0) {
+                become(opt.user);
                 return cmd_list();
+        }
+        if (strcmp(cmd, "storm") == 0)
+                return cmd_storm();
+        if (strcmp(cmd, "load") == 0)
+                return cmd_load();
         if (strcmp(cmd, "hol") == 0)
                 return cmd_hol();
         if (strcmp(cmd, "events") == 0)

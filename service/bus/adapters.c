@@ -12,21 +12,25 @@
 
 #define ROOT_PATH "/org/libvirt"
 
+typedef struct Prefix Prefix;
+
 typedef struct Bus {
         sd_bus *bus;
         Manager *manager;
         Dispatcher *d;
+        Prefix **prefixes;      /* registered, freed with the bus */
+        size_t nprefixes;
 } Bus;
 
 /* What a registration under one connection serves: the objects of a kind
  * below a prefix, or the snapshots of its domains. */
-typedef struct Prefix {
+struct Prefix {
         Bus *b;
         Connection *conn;
         const Interface *iface;
         const char *path;       /* the prefix node */
         bool snapshots;
-} Prefix;
+};
 
 static Bus the_bus;
 
@@ -401,6 +405,8 @@ static int register_prefix(Bus *b, Connection *conn, const Interface *iface, con
         p->iface = iface;
         p->path = path;
         p->snapshots = snapshots;
+        b->prefixes = xrealloc(b->prefixes, sizeof(Prefix *) * (b->nprefixes + 1));
+        b->prefixes[b->nprefixes++] = p;
         if (!snapshots) {
                 /* The vtable serves InterfacesAdded and PropertiesChanged;
                  * every call is taken by object_message() first. */
@@ -451,4 +457,15 @@ int bus_register(sd_bus *bus, Manager *manager, Dispatcher *d) {
                 space_observe(s, &bus_observer, b);
         }
         return 0;
+}
+
+void bus_unregister(void) {
+        Bus *b = &the_bus;
+
+        for (size_t i = 0; i < b->nprefixes; i++)
+                free(b->prefixes[i]);
+        free(b->prefixes);
+        b->prefixes = NULL;
+        b->nprefixes = 0;
+        bus_vtables_free();
 }

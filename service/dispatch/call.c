@@ -50,8 +50,12 @@ struct Dispatcher {
         StrMap *gates;                  /* sender -> Gate */
         StrMap *turns;                  /* "<space>/<kind>/<key>" -> Turn */
         StrMap *per_user;               /* uid -> calls in progress */
+        StrMap *per_user_fds;           /* uid -> descriptors its calls hold */
+        StrMap *per_user_waiting;       /* uid -> calls waiting for a first connection */
         Call *calls_head, *calls_tail;  /* in arrival order */
         unsigned ncalls;
+        unsigned nfds, nwaiting;
+        bool closing;                   /* exiting: nothing new starts */
         unsigned ended;
         Call *deferred;
         StrMap *kicks;                  /* senders whose gate may let calls through */
@@ -148,21 +152,55 @@ static Call *call_new(Dispatcher *d, Connection *conn, const Interface *iface, c
 static void gate_leave(Call *c);
 static void turn_release(Call *c);
 
-static void user_count(Dispatcher *d, Call *c, int delta) {
+/* Adds @delta to @uid's entry of @map and returns the new count. */
+static unsigned uid_count(StrMap *map, uid_t uid, int delta) {
         char k[32];
         uintptr_t n;
 
-        /* Root has no quota: its calls are not counted. */
+        snprintf(k, sizeof(k), "%u", (unsigned) uid);
+        n = (uintptr_t) strmap_get(map, k);
+        n = (uintptr_t) ((intptr_t) n + delta);
+        if (n == 0)
+                strmap_remove(map, k);
+        else
+                strmap_put(map, k, (void *) n);
+        return (unsigned) n;
+}
+
+static void user_count(Dispatcher *d, Call *c, int delta) {
+        /* Root has no quota: its calls are not counted; a call is
+         * uncounted only if it was counted. */
         if (!c->uid_known || c->uid == 0 || (delta < 0 && !c->counted))
                 return;
         c->counted = delta > 0;
-        snprintf(k, sizeof(k), "%u", (unsigned) c->uid);
-        n = (uintptr_t) strmap_get(d->per_user, k);
-        n = (uintptr_t) ((intptr_t) n + delta);
-        if (n == 0)
-                strmap_remove(d->per_user, k);
-        else
-                strmap_put(d->per_user, k, (void *) n);
+        uid_count(d->per_user, c->uid, delta);
+}
+
+static void fds_uncount(Call *c) {
+        if (c->fds_counted == 0)
+                return;
+        uid_count(c->d->per_user_fds, c->uid, -(int) c->fds_counted);
+        c->d->nfds -= c->fds_counted;
+        c->fds_counted = 0;
+}
+
+static void waiting_uncount(Call *c) {
+        if (!c->waiting_counted)
+                return;
+        uid_count(c->d->per_user_waiting, c->uid, -1);
+        c->d->nwaiting--;
+        c->waiting_counted = false;
+}
+
+static unsigned values_fds(const Value *v, size_t n) {
+        unsigned fds = 0;
+
+        for (size_t i = 0; i < n; i++)
+                if (v[i].type == 'h')
+                        fds += v[i].fd >= 0;
+                else if (v[i].type == 'a' || v[i].type == 'r' || v[i].type == 'e')
+                        fds += values_fds(v[i].items.v, v[i].items.n);
+        return fds;
 }
 
 static void call_free(Call *c) {
@@ -189,6 +227,8 @@ static void call_free(Call *c) {
                                 break;
                         }
         user_count(d, c, -1);
+        fds_uncount(c);
+        waiting_uncount(c);
         if (c->prev)
                 c->prev->next = c->next;
         else
@@ -221,7 +261,18 @@ static void call_free(Call *c) {
 }
 
 static void send_error(Call *c, const sd_bus_error *e) {
-        int r = sd_bus_reply_method_error(c->msg, e);
+        _cleanup_free_ char *text = NULL;
+        int r;
+
+        /* sd-bus refuses to send a message that is not valid UTF-8, and the
+         * caller would then never get an answer. Texts may quote what callers
+         * sent, libvirt's messages or names on disk: whatever they hold, the
+         * caller gets a reply. */
+        if (e->message && !utf8_is_valid(e->message)) {
+                text = utf8_truncate(e->message, strlen(e->message));
+                r = sd_bus_reply_method_error(c->msg, &SD_BUS_ERROR_MAKE_CONST(e->name, text));
+        } else
+                r = sd_bus_reply_method_error(c->msg, e);
 
         if (r < 0)
                 log_debug("Failed to send an error reply: %s", strerror(-r));
@@ -410,7 +461,7 @@ static void turn_release(Call *c) {
         c->holds_turn = false;
         /* The next change goes, even when the object is gone meanwhile:
          * libvirt answers it with its own error, one at a time. */
-        if (t->head) {
+        if (t->head && !c->d->closing) {
                 Call *next = t->head;
                 t->head = next->turn_next;
                 if (!t->head)
@@ -490,6 +541,7 @@ out:
 static void task_done(Task *t) {
         Call *c = (Call *) ((char *) t - offsetof(Call, task));
 
+        c->on_pool = false;
         call_continue(c);
 }
 
@@ -518,6 +570,7 @@ static void probe_run(Task *t) {
 static void probe_done(Task *t) {
         Call *c = (Call *) ((char *) t - offsetof(Call, task));
 
+        c->on_pool = false;
         c->job_probed = true;
         submit(c);
 }
@@ -602,12 +655,14 @@ static void submit(Call *c) {
                 if (row->job_probe && !c->job_probed) {
                         c->task.run = probe_run;
                         c->task.done = probe_done;
+                        c->on_pool = true;
                         pool_submit(c->d->manager->pool, &c->task);
                         return;
                 }
                 if (!row->job_probe || c->job_long)
                         start_job(c);
         }
+        c->on_pool = true;
         pool_submit(c->d->manager->pool, &c->task);
 }
 
@@ -624,6 +679,7 @@ static void resolve_done(Task *t) {
         Call *c = (Call *) ((char *) t - offsetof(Call, task));
         Work *w = &c->work;
 
+        c->on_pool = false;
         if (w->r < 0) {
                 c->phase = PHASE_DONE;
                 return call_reply(c);
@@ -861,6 +917,7 @@ static void on_resolved(void *ud, int r) {
 static void on_ready(void *ud, bool up) {
         Call *c = ud;
 
+        waiting_uncount(c);
         if (!up) {
                 _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
                 sd_bus_error_setf(&e, VIRTBUS_ERROR_NO_CONNECT, "The libvirt connection %s (%s) is not available",
@@ -903,6 +960,21 @@ static int parse(Call *c, sd_bus_error *error) {
         r = marshal_read_all(c->msg, sig, c->in, CALL_MAX_ARGS, &c->nin, error);
         if (r < 0)
                 return r;
+        if (c->uid_known && c->uid != 0) {
+                /* Descriptors passed in are held until the call ends: each
+                 * user may hold only so many, so no one can use up the
+                 * daemon's. */
+                unsigned fds = values_fds(c->in, c->nin);
+                if (fds > 0) {
+                        unsigned held = uid_count(c->d->per_user_fds, c->uid, (int) fds);
+                        c->fds_counted = fds;
+                        c->d->nfds += fds;
+                        if (held > c->d->opts.max_fds_per_user)
+                                return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                                                         "Too many file descriptors held by calls of this user (%u); try again later",
+                                                         c->d->opts.max_fds_per_user);
+                }
+        }
         if (row->not_found && c->nin > (unsigned) row->not_found_arg) {
                 unsigned a = (unsigned) row->not_found_arg;
                 _cleanup_free_ char *arg = c->in[a].type == 'i' ? xasprintf("%d", c->in[a].i)
@@ -943,11 +1015,25 @@ static void run_phase(Call *c) {
         case PHASE_READY:
                 if (c->reading_properties || c->list_write || (c->row && (c->row->flags & ROW_ANY_STATE)))
                         return call_continue(c);
+                if (c->uid_known && c->uid != 0 && conn_connecting(c->conn)) {
+                        /* Calls that wait for a first connection hold memory
+                         * for up to its first attempt: a bound per user. */
+                        unsigned n = uid_count(d->per_user_waiting, c->uid, +1);
+                        c->waiting_counted = true;
+                        d->nwaiting++;
+                        if (n > d->opts.max_waiting_per_user) {
+                                sd_bus_error_setf(&e, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                                                  "Too many calls of this user wait for the libvirt connection %s (%u); try again later",
+                                                  c->space->name, d->opts.max_waiting_per_user);
+                                return call_fail(c, &e);
+                        }
+                }
                 r = conn_when_ready(c->conn, on_ready, c);
                 if (r == -EAGAIN) {
                         call_waits(c);
                         return; /* on_ready() continues */
                 }
+                waiting_uncount(c);
                 if (r == 0)
                         return no_connect(c);
                 return call_continue(c);
@@ -1052,6 +1138,7 @@ void call_continue(Call *c) {
                         c->task.run = resolve_run;
                         c->task.done = resolve_done;
                         c->task.change = false;
+                        c->on_pool = true;
                         pool_submit(c->d->manager->pool, &c->task);
                         return;
                 }
@@ -1240,6 +1327,22 @@ int dispatch_list(Dispatcher *d, sd_bus_message *m, const char *perm_object, dis
         return start(d, c, error);
 }
 
+static void sum_counts(const char *key, void *value, void *ud) {
+        *(unsigned *) ud += (unsigned) (uintptr_t) value;
+}
+
+void dispatcher_stats(Dispatcher *d, DispatchStats *st) {
+        *st = (DispatchStats) {
+                .calls = d->ncalls,
+                .fds = d->nfds,
+                .waiting_ready = d->nwaiting,
+                .gates = (unsigned) strmap_size(d->gates),
+                .turns = (unsigned) strmap_size(d->turns),
+                .pool_pending = pool_pending(d->manager->pool),
+        };
+        strmap_foreach(d->per_user, sum_counts, &st->counted);
+}
+
 bool dispatch_may_see(const void *seen, Space *s, const Obj *o) {
         return access_may_see(seen, s, o);
 }
@@ -1256,6 +1359,8 @@ Dispatcher *dispatcher_new(sd_event *loop, sd_bus *bus, Manager *manager, Author
         d->gates = strmap_new(gate_free);
         d->turns = strmap_new(turn_free);
         d->per_user = strmap_new(NULL);
+        d->per_user_fds = strmap_new(NULL);
+        d->per_user_waiting = strmap_new(NULL);
         d->kicks = strmap_new(NULL);
         if (sd_event_add_defer(loop, &d->kick, on_kick, d) >= 0)
                 sd_event_source_set_enabled(d->kick, SD_EVENT_OFF);
@@ -1270,11 +1375,27 @@ void dispatcher_observe(Dispatcher *d) {
 Dispatcher *dispatcher_free(Dispatcher *d) {
         if (!d)
                 return NULL;
-        /* Calls still in flight belong to workers that may never return:
-         * they end with the process. */
+        /* Calls on the pool belong to workers that may never return: they
+         * end with the process, and the pool keeps them. Every other call
+         * ends here, without a reply (the bus tells their callers) and
+         * without starting the next one. */
+        d->closing = true;
+        for (Call *c = d->calls_head, *next; c; c = next) {
+                next = c->next;
+                if (!c->on_pool)
+                        call_free(c);
+        }
+        /* What is left refers to the dispatcher no more than a worker
+         * that cannot hand its task back does. */
+        strmap_free(d->gates);
+        strmap_free(d->turns);
+        strmap_free(d->kicks);
         strmap_free(d->per_user);
+        strmap_free(d->per_user_fds);
+        strmap_free(d->per_user_waiting);
         sd_event_source_disable_unref(d->kick);
         sd_bus_unref(d->bus);
         sd_event_unref(d->loop);
+        free(d);
         return NULL;
 }

@@ -78,6 +78,8 @@ struct Call {
         bool reading_properties;        /* Get or GetAll: answered from the tables */
         bool args_parsed;
 
+        unsigned fds_counted;           /* descriptors counted against the user */
+        bool waiting_counted;           /* counted as waiting for a first connection */
         Gate *gate;
         bool gate_passed;
         Turn *turn;
@@ -85,6 +87,7 @@ struct Call {
         Task task;
         Work work;
         bool ran_on_worker;             /* not answered from the tables */
+        bool on_pool;                   /* a worker has it: only the pool may end it */
         sd_event_source *deadline;
         char *not_found;                /* the text a lookup answers when hidden */
 

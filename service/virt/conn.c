@@ -542,6 +542,10 @@ int conn_when_ready(Connection *c, void (*cb)(void *ud, bool up), void *ud) {
         return -EAGAIN;
 }
 
+bool conn_connecting(Connection *c) {
+        return c->state == CONN_CONNECTING && !c->first_done;
+}
+
 virConnectPtr conn_ref_vconn(Connection *c) {
         if (!c->vconn)
                 return NULL;

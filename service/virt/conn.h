@@ -87,6 +87,8 @@ void manager_start(Manager *m);
  * the first attempt is under way; then @cb follows once it ends or after a
  * bounded wait, with whether the connection came up. */
 int conn_when_ready(Connection *c, void (*cb)(void *ud, bool up), void *ud);
+/* Whether conn_when_ready() would make a caller wait now. */
+bool conn_connecting(Connection *c);
 
 /* Whether the table shows the effect of every lifecycle event of domain
  * @key relayed so far. If not (libvirt's state is being read back), returns

@@ -109,6 +109,8 @@ static void *worker_main(void *arg) {
                 pthread_mutex_unlock(&p->lock);
 
                 virResetLastError();
+                if (!change)
+                        test_read_delay();
                 t->run(t);
                 virResetLastError();
 
@@ -242,15 +244,23 @@ void pool_free(Pool *p) {
          * with the process; nothing else owns them. */
 }
 
-void test_delay(void) {
+static void delay_from(const char *name) {
 #ifdef VIRTBUS_TEST_DELAY_SEAM
-        const char *e = getenv("VIRTBUS_TEST_DELAY_MS");
+        const char *e = getenv(name);
         if (e && *e) {
                 long ms = strtol(e, NULL, 10);
                 if (ms > 0 && ms < 600000)
                         usleep((useconds_t) ms * 1000);
         }
 #endif
+}
+
+void test_delay(void) {
+        delay_from("VIRTBUS_TEST_DELAY_MS");
+}
+
+void test_read_delay(void) {
+        delay_from("VIRTBUS_TEST_READ_DELAY_MS");
 }
 
 void test_barrier(const char *point) {

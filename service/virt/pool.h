@@ -41,3 +41,6 @@ void test_delay(void);
  * until the test closes it (which lets the worker go on). A no-op
  * otherwise. */
 void test_barrier(const char *point);
+/* Test builds only: sleeps VIRTBUS_TEST_READ_DELAY_MS before every read a
+ * worker runs, so tests can flood the pool with slow reads. */
+void test_read_delay(void);

@@ -105,8 +105,9 @@ int work_found(Work *w, KindId kind, void *handle, unsigned out) {
                 work_fail(w);
                 return -1;
         }
-        if (w->found) {
-                vk->unref(w->found);
+        if (w->found)
+                virt_kind(w->found_kind)->unref(w->found);
+        if (w->found_key) {
                 facts_clear(kind_get(w->found_kind), w->found_facts);
                 free(w->found_key);
         }
