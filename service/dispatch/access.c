@@ -468,9 +468,12 @@ static void authorize_step(Call *c) {
                         ask_add(c, ASK_PERM, action_name(c->work.perms[i].object, c->work.perms[i].perm));
                         dv[n + i] = e;
                 }
+                unsigned nother = n + c->work.nperms;
+                /* Answers from the cache come at once, and may end the
+                 * call: @c is not touched after this. */
                 ask_all(c, dv, sd_bus_message_get_allow_interactive_authorization(c->msg));
                 details_clear(&d);
-                for (unsigned i = 0; i < n + c->work.nperms; i++)
+                for (unsigned i = 0; i < nother; i++)
                         details_clear(&other[i]);
                 free(other);
                 free(dv);

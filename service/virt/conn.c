@@ -1006,6 +1006,7 @@ static void settle_start(Connection *c, const char *key, Settle *st) {
         tt = xmalloc0(sizeof(*tt));
         tt->task.run = run_settle;
         tt->task.done = settle_done;
+        tt->task.internal = true;
         tt->conn = c;
         tt->gen = c->gen;
         tt->key = xstrdup(key);

@@ -18,7 +18,7 @@ typedef struct Queue {
 struct Pool {
         pthread_mutex_t lock;
         pthread_cond_t cond;
-        Queue reads, changes;
+        Queue internal, reads, changes;
         unsigned change_running, change_max;
         bool last_was_change;   /* alternate when both kinds wait */
         bool quit;
@@ -75,6 +75,10 @@ static Task *next_task(Pool *p, bool *change) {
         bool can_change = p->changes.head && p->change_running < p->change_max;
         bool prefer_change = can_change && (!p->reads.head || !p->last_was_change);
 
+        if (p->internal.head) {
+                *change = false;
+                return pop(&p->internal);
+        }
         if (prefer_change) {
                 *change = true;
                 p->last_was_change = true;
@@ -109,7 +113,7 @@ static void *worker_main(void *arg) {
                 pthread_mutex_unlock(&p->lock);
 
                 virResetLastError();
-                if (!change)
+                if (!change && !t->internal)
                         test_read_delay();
                 t->run(t);
                 virResetLastError();
@@ -178,7 +182,7 @@ fail:
 void pool_submit(Pool *p, Task *t) {
         p->pending++;
         pthread_mutex_lock(&p->lock);
-        push(t->change ? &p->changes : &p->reads, t);
+        push(t->change ? &p->changes : t->internal ? &p->internal : &p->reads, t);
         pthread_cond_signal(&p->cond);
         pthread_mutex_unlock(&p->lock);
 }

@@ -19,6 +19,10 @@ struct Task {
         /* Changes may never take every worker, so reads always find one;
          * neither kind can starve the other. */
         bool change;
+        /* The daemon's own short reads that a reply waits for (the state
+         * libvirt keeps after an event): served before callers' reads, so a
+         * flood of those never holds back a change's reply. */
+        bool internal;
 };
 
 typedef struct Pool Pool;
