@@ -70,6 +70,8 @@ Value value_take_path(char *path);
 Value value_take_params(virTypedParameterPtr p, int n);
 /* Takes @data (from malloc). */
 Value value_take_bytes(uint8_t *data, size_t len);
+/* Takes the descriptor @fd. */
+static inline Value value_take_fd(int fd) { return (Value) { .type = 'h', .fd = fd }; }
 
 /* Containers: set @v up with @n zeroed members and return them. */
 Value *value_init_struct(Value *v, size_t n);

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -133,4 +134,78 @@ int xml_check_domain(const char *xml, const char *what, sd_bus_error *error, cha
         *uuid = f.uuid;
         free(f.mac);
         return 0;
+}
+
+static bool is_path_attr(xmlAttrPtr a) {
+        return xmlStrEqual(a->name, BAD_CAST "file") || xmlStrEqual(a->name, BAD_CAST "dev") ||
+                xmlStrEqual(a->name, BAD_CAST "dir");
+}
+
+static int rewrite_node(xmlNodePtr n, xml_path_fn fn, void *userdata, sd_bus_error *error) {
+        for (; n; n = n->next) {
+                int r;
+
+                if (n->type != XML_ELEMENT_NODE)
+                        continue;
+                if (xmlStrEqual(n->name, BAD_CAST "source"))
+                        for (xmlAttrPtr a = n->properties; a; a = a->next) {
+                                xmlChar *v;
+                                char *replace = NULL;
+
+                                if (!is_path_attr(a))
+                                        continue;
+                                v = xmlNodeGetContent((xmlNodePtr) a);
+                                r = fn(userdata, v ? (const char *) v : "", &replace, error);
+                                xmlFree(v);
+                                if (r < 0)
+                                        return r;
+                                if (replace) {
+                                        /* xmlSetNsProp() replaces the value of this very
+                                         * attribute, namespace included. */
+                                        xmlAttrPtr set = xmlSetNsProp(n, a->ns, a->name, BAD_CAST replace);
+                                        free(replace);
+                                        if (!set)
+                                                return -ENOMEM;
+                                }
+                        }
+                r = rewrite_node(n->children, fn, userdata, error);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int xml_rewrite_source_paths(const char *xml, const char *what, xml_path_fn fn, void *userdata, char **ret,
+                             sd_bus_error *error) {
+        xmlDocPtr doc = NULL;
+        xmlChar *out = NULL;
+        int len = 0, r;
+
+        r = parse(xml, what, error, &doc);
+        if (r < 0)
+                return r;
+        if (doc->intSubset || doc->extSubset) {
+                xmlFreeDoc(doc);
+                return sd_bus_error_setf(error, VIRTBUS_ERROR_XML,
+                                         "%s: a document type declaration is not accepted here", what);
+        }
+        r = rewrite_node(xmlDocGetRootElement(doc), fn, userdata, error);
+        if (r >= 0) {
+                /* Written out without an XML declaration, as callers write it. */
+                xmlBufferPtr buf = xmlBufferCreate();
+                if (!buf || xmlNodeDump(buf, doc, xmlDocGetRootElement(doc), 0, 0) < 0)
+                        r = -ENOMEM;
+                else {
+                        len = xmlBufferLength(buf);
+                        out = xmlStrndup(xmlBufferContent(buf), len);
+                        r = out ? 0 : -ENOMEM;
+                }
+                xmlBufferFree(buf);
+        }
+        xmlFreeDoc(doc);
+        if (r < 0)
+                return r;
+        *ret = strdup((const char *) out);
+        xmlFree(out);
+        return *ret ? 0 : -ENOMEM;
 }

@@ -31,3 +31,16 @@ typedef struct XmlFacts {
 
 int xml_check_object(const char *xml, const char *what, sd_bus_error *error, XmlFacts *out);
 void xml_facts_clear(XmlFacts *f);
+
+/* Host paths named in caller XML (a block copy's destination): every
+ * attribute called file, dev or dir, in any namespace, of every element
+ * called source, at any depth. libvirt reads attributes without regard to
+ * their namespace, so none may be left unseen. @fn sees each path in
+ * document order and may hand back a replacement (the canonical path) in
+ * *@replace; a negative return refuses the document. On success *@ret is
+ * the document as libvirt must see it, with the replacements. A document
+ * type declaration is refused: its attribute defaults and entities would
+ * let libvirt read paths that are not written in the document. */
+typedef int (*xml_path_fn)(void *userdata, const char *path, char **replace, sd_bus_error *error);
+int xml_rewrite_source_paths(const char *xml, const char *what, xml_path_fn fn, void *userdata, char **ret,
+                             sd_bus_error *error);

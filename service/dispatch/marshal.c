@@ -359,6 +359,11 @@ int marshal_write(sd_bus_message *m, const char *sig, const Value *v) {
                 return sd_bus_message_append_basic(m, sig[0], v->type == sig[0] && v->s ? v->s
                                                               : sig[0] == 'o' ? "/" : "");
         case 'h':
+                /* An unset value would read as descriptor 0, the daemon's
+                 * own stdin: a result must hold the descriptor it sends.
+                 * sd-bus sends a duplicate; the value keeps its own. */
+                if (v->type != 'h' || v->fd < 0)
+                        return -EBADF;
                 return sd_bus_message_append_basic(m, 'h', &v->fd);
         case 'b': {
                 int b = v->type == 'b' && v->b;

@@ -123,6 +123,9 @@ static bool validate_row(const Interface *iface, const Row *row) {
                 if (p->object && p->when != WHEN_ALWAYS && p->when != WHEN_ARG_EQUALS && row_flags_arg(row) < 0)
                         return fail(iface, row, "a flag-dependent permission without a flags argument");
         }
+        for (unsigned i = 0; i < ROW_MAX_CHECKS; i++)
+                if (row->checks[i].type == CHECK_HOST_PATH_IF_FLAGS && row_flags_arg(row) < 0)
+                        return fail(iface, row, "a flag-dependent host path without a flags argument");
         return true;
 }
 
@@ -209,6 +212,13 @@ static void print_checks(FILE *f, const Row *row) {
                         break;
                 case CHECK_HOST_PATH:
                         fprintf(f, "host-path:%s", name);
+                        break;
+                case CHECK_HOST_PATH_IF_FLAGS:
+                        fprintf(f, "host-path:%s:", name);
+                        print_value_name(f, k->flags_name);
+                        break;
+                case CHECK_XML_HOST_PATHS:
+                        fprintf(f, "xml:%s host-path-xml:%s", name, name);
                         break;
                 default:
                         break;

@@ -61,6 +61,8 @@ typedef enum CheckType {
         CHECK_OBJECT_XML,       /* XML of an object of @kind to be made: names it for polkit */
         CHECK_OBJECT_XML_OPTIONAL,
         CHECK_HOST_PATH,        /* a host path libvirtd opens as root: canonical, allowed, a detail */
+        CHECK_HOST_PATH_IF_FLAGS, /* the same when the flags argument has all of @flags */
+        CHECK_XML_HOST_PATHS,   /* XML whose <source> elements name host paths: each as CHECK_HOST_PATH */
 } CheckType;
 
 typedef struct ArgCheck {
@@ -68,6 +70,8 @@ typedef struct ArgCheck {
         int arg;
         const char *what;       /* for error texts: "Domain XML" */
         KindId kind;
+        uint64_t flags;
+        const char *flags_name; /* the flags as written, for the printed table */
 } ArgCheck;
 
 #define XML_ARG(i, what) { CHECK_XML, (i), what, 0 }
@@ -75,6 +79,11 @@ typedef struct ArgCheck {
 #define OBJECT_XML_ARG(i, k, what) { CHECK_OBJECT_XML, (i), what, (k) }
 #define OBJECT_XML_ARG_OPTIONAL(i, k, what) { CHECK_OBJECT_XML_OPTIONAL, (i), what, (k) }
 #define HOST_PATH_ARG(i) { CHECK_HOST_PATH, (i), "Path", 0 }
+/* An argument that is a host path only with some flags (a block rebase
+ * that copies to a new file). */
+#define HOST_PATH_ARG_IF_FLAGS(i, f) { CHECK_HOST_PATH_IF_FLAGS, (i), "Path", 0, (f), #f }
+/* XML that names host files libvirtd will write (a block copy's target). */
+#define XML_HOST_PATHS_ARG(i, what) { CHECK_XML_HOST_PATHS, (i), what, 0 }
 
 #define ROW_MAX_CHECKS 3
 

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* org.libvirt.Domain: one object per domain. The permissions are libvirt's
  * own (src/remote/remote_protocol.x, @acl), flag-dependent ones included. */
+#include <inttypes.h>
+
 #include "call.h"
 #include "domain.h"
 #include "ops.h"
@@ -34,6 +36,65 @@ static int check_metadata(Call *c, sd_bus_error *error) {
         return 0;
 }
 
+/* The most a peek may ask for: what libvirt's RPC carries (a local driver
+ * could give more, but the buffer is allocated before libvirt is asked). */
+#define PEEK_MAX (4u * 1024u * 1024u)
+
+static int check_peek_size(Call *c, unsigned arg, sd_bus_error *error) {
+        uint64_t size = value_get_u64(&c->in[arg]);
+
+        if (size > PEEK_MAX)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "At most %u bytes can be read at once, not %" PRIu64, PEEK_MAX, size);
+        return 0;
+}
+
+static int check_block_peek(Call *c, sd_bus_error *error) {
+        return check_peek_size(c, 2, error);
+}
+
+static int check_memory_peek(Call *c, sd_bus_error *error) {
+        return check_peek_size(c, 1, error);
+}
+
+/* Typed parameters of a migration that hold XML for libvirt to parse. */
+static const char *const migrate_xml_params[] = {
+        VIR_MIGRATE_PARAM_DEST_XML,
+        VIR_MIGRATE_PARAM_PERSIST_XML,
+};
+
+static int check_migrate(Call *c, sd_bus_error *error) {
+        const char *dconuri = value_get_str(&c->in[0]);
+        const Value *params = &c->in[1];
+        uint32_t flags = value_get_u32(&c->in[2]);
+
+        /* Peer to peer, libvirtd itself connects to dconuri; otherwise
+         * libvirt ignores it. */
+        if ((flags & VIR_MIGRATE_PEER2PEER) && !*dconuri)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "A peer-to-peer migration needs the destination's URI (dconuri)");
+        for (int i = 0; i < params->params.n; i++) {
+                const virTypedParameter *p = &params->params.p[i];
+                for (size_t j = 0; j < ELEMENTSOF(migrate_xml_params); j++)
+                        if (streq(p->field, migrate_xml_params[j])) {
+                                int r;
+                                if (p->type != VIR_TYPED_PARAM_STRING)
+                                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                                 "Parameter '%s' must be a string", p->field);
+                                r = xml_check_wellformed(p->value.s, "Domain XML", error);
+                                if (r < 0)
+                                        return r;
+                        }
+        }
+        /* The host libvirtd will connect to with its own credentials:
+         * polkit sees it as the detail migrate_uri, the name libvirt gives
+         * a migration's URI (VIR_MIGRATE_PARAM_URI), so rules can tell one
+         * destination from another. */
+        if ((flags & VIR_MIGRATE_PEER2PEER) && *dconuri)
+                details_set(&c->details, "migrate_uri", dconuri);
+        return 0;
+}
+
 static const Row set_autostart = METHOD("Autostart", ARGS("b", autostart), NO_RESULT,
                                          .perms = { PERM("domain", "write") }, .flags = ROW_CHANGE,
                                          .run = op_domain_set_autostart);
@@ -58,29 +119,94 @@ static const Row domain_rows[] = {
 
         /* Not a change: it must not wait behind the job it aborts. */
         METHOD("AbortJob", NO_ARGS, NO_RESULT, .perms = { PERM("domain", "write") }, DOM_VOID(virDomainAbortJob)),
+        METHOD("AddIOThread", ARGS("u", iothreadId, "u", flags), NO_RESULT, .perms = { PERMS_AFFECT("domain") },
+               .flags = ROW_CHANGE, DOM_UINT_FLAGS(virDomainAddIOThread)),
         METHOD("AttachDevice", ARGS("s", xml, "u", flags), NO_RESULT, .perms = { PERMS_AFFECT("domain") },
                .checks = { XML_ARG(0, "Device XML") }, .flags = ROW_CHANGE,
                DOM_STR_FLAGS(virDomainAttachDeviceFlags)),
+        METHOD("BlockCommit", ARGS("s", disk, "s", base, "s", top, "t", bandwidth, "u", flags), NO_RESULT,
+               .perms = { PERM("domain", "block-write") }, .flags = ROW_CHANGE, .run = op_domain_block_commit),
+        /* The copy's target is a host file libvirtd creates or takes over
+         * as root. */
+        METHOD("BlockCopy", ARGS("s", disk, "s", destxml, "a{sv}", params, "u", flags), NO_RESULT,
+               .perms = { PERM("domain", "block-write") }, .checks = { XML_HOST_PATHS_ARG(1, "Disk XML") },
+               .flags = ROW_CHANGE, .run = op_domain_block_copy),
+        METHOD("BlockJobAbort", ARGS("s", disk, "u", flags), NO_RESULT, .perms = { PERM("domain", "write") },
+               .flags = ROW_CHANGE, DOM_STR_FLAGS(virDomainBlockJobAbort)),
+        METHOD("BlockJobSetSpeed", ARGS("s", disk, "t", bandwidth, "u", flags), NO_RESULT,
+               .perms = { PERM("domain", "write") }, .flags = ROW_CHANGE, .run = op_domain_block_job_set_speed),
+        METHOD("BlockPeek", ARGS("s", disk, "t", offset, "t", size, "u", flags), RESULT("ay", buffer),
+               .perms = { PERM("domain", "block-read") }, .check = check_block_peek, .flags = ROW_SLOW,
+               .run = op_domain_block_peek),
+        METHOD("BlockPull", ARGS("s", disk, "t", bandwidth, "u", flags), NO_RESULT,
+               .perms = { PERM("domain", "block-write") }, .flags = ROW_CHANGE, .run = op_domain_block_pull),
+        /* With the copy flag, base names a new host file libvirtd writes. */
+        METHOD("BlockRebase", ARGS("s", disk, "s", base, "t", bandwidth, "u", flags), NO_RESULT,
+               .perms = { PERM("domain", "block-write") },
+               .checks = { HOST_PATH_ARG_IF_FLAGS(1, VIR_DOMAIN_BLOCK_REBASE_COPY) }, .flags = ROW_CHANGE,
+               .run = op_domain_block_rebase),
+        METHOD("BlockResize", ARGS("s", disk, "t", size, "u", flags), NO_RESULT,
+               .perms = { PERM("domain", "block-write") }, .flags = ROW_CHANGE, .run = op_domain_block_resize),
+        METHOD("CoreDump", ARGS("s", to, "u", dumpformat, "u", flags), NO_RESULT,
+               .perms = { PERM("domain", "core-dump") }, .checks = { HOST_PATH_ARG(0) }, .flags = ROW_CHANGE,
+               .run = op_domain_core_dump),
         METHOD("Create", ARGS("u", flags), NO_RESULT, .perms = { PERM("domain", "start") }, .flags = ROW_CHANGE,
                DOM_FLAGS(virDomainCreateWithFlags)),
         METHOD("CreateWithFiles", ARGS("ah", files, "u", flags), NO_RESULT, .perms = { PERM("domain", "start") },
                .flags = ROW_CHANGE, .run = op_domain_create_with_files),
+        METHOD("DelIOThread", ARGS("u", iothreadId, "u", flags), NO_RESULT, .perms = { PERMS_AFFECT("domain") },
+               .flags = ROW_CHANGE, DOM_UINT_FLAGS(virDomainDelIOThread)),
         METHOD("Destroy", ARGS("u", flags), NO_RESULT, .perms = { PERM("domain", "stop") }, .flags = ROW_CHANGE,
                DOM_FLAGS(virDomainDestroyFlags)),
         METHOD("DetachDevice", ARGS("s", xml, "u", flags), NO_RESULT, .perms = { PERMS_AFFECT("domain") },
                .checks = { XML_ARG(0, "Device XML") }, .flags = ROW_CHANGE,
                DOM_STR_FLAGS(virDomainDetachDeviceFlags)),
+        METHOD("FSFreeze", ARGS("as", mountpoints, "u", flags), RESULT("u", frozenFilesystems),
+               .perms = { PERM("domain", "fs-freeze") }, .flags = ROW_CHANGE, .run = op_domain_fs_freeze),
+        METHOD("FSThaw", ARGS("as", mountpoints, "u", flags), RESULT("u", thawedFilesystems),
+               .perms = { PERM("domain", "fs-freeze") }, .flags = ROW_CHANGE, .run = op_domain_fs_thaw),
+        METHOD("FSTrim", ARGS("s", mountpoint, "t", minimum, "u", flags), NO_RESULT,
+               .perms = { PERM("domain", "fs-trim") }, .flags = ROW_CHANGE, .run = op_domain_fs_trim),
+        METHOD("GetBlockIOParameters", ARGS("u", flags), RESULT("a{sv}", BlkioParameters),
+               .perms = { PERM("domain", "read") }, DOM_PARAMS_GET(virDomainGetBlkioParameters)),
+        METHOD("GetBlockIOTune", ARGS("s", disk, "u", flags), RESULT("a{sv}", blockIOTune),
+               .perms = { PERM("domain", "read") }, DOM_STR_PARAMS_GET(virDomainGetBlockIoTune)),
+        METHOD("GetBlockJobInfo", ARGS("s", disk, "u", flags), RESULT("(ittt)", blockJobInfo),
+               .perms = { PERM("domain", "read") }, .run = op_domain_get_block_job_info),
         METHOD("GetControlInfo", ARGS("u", flags), RESULT("(uut)", controlInfo),
                .perms = { PERM("domain", "read") }, .run = op_domain_get_control_info),
+        METHOD("GetDiskErrors", ARGS("u", flags), RESULT("a(si)", diskErrors), .perms = { PERM("domain", "read") },
+               .run = op_domain_get_disk_errors),
+        METHOD("GetEmulatorPinInfo", ARGS("u", flags), RESULT("ab", cpumap),
+               .perms = { PERM("connect", "read"), PERM("domain", "read") }, .run = op_domain_get_emulator_pin_info),
+        /* Asks the guest agent, which may take its time. */
+        METHOD("GetFSInfo", ARGS("u", flags), RESULT("a(sssas)", fsInfo), .perms = { PERM("domain", "fs-freeze") },
+               .flags = ROW_SLOW, .run = op_domain_get_fs_info),
+        METHOD("GetGuestVcpus", ARGS("u", flags), RESULT("a{sv}", vcpus), .perms = { PERM("domain", "write") },
+               .flags = ROW_SLOW, .run = op_domain_get_guest_vcpus),
         /* Asks the guest agent: libvirt wants write. */
         METHOD("GetHostname", ARGS("u", flags), RESULT("s", hostname), .perms = { PERM("domain", "write") },
                DOM_STRING(virDomainGetHostname)),
+        METHOD("GetInterfaceParameters", ARGS("s", device, "u", flags), RESULT("a{sv}", interfaceParameters),
+               .perms = { PERM("domain", "read") }, DOM_STR_PARAMS_GET(virDomainGetInterfaceParameters)),
+        METHOD("GetIOThreadInfo", ARGS("u", flags), RESULT("a(uab)", ioThreadInfo),
+               .perms = { PERM("domain", "read"), PERM("connect", "read") }, .run = op_domain_get_iothread_info),
         METHOD("GetJobInfo", NO_ARGS, RESULT("(ittttttttttt)", jobInfo), .perms = { PERM("domain", "read") },
                .run = op_domain_get_job_info),
         METHOD("GetJobStats", ARGS("u", flags), RESULT("(ia{sv})", stats), .perms = { PERM("domain", "read") },
                .run = op_domain_get_job_stats),
+        METHOD("GetMemoryParameters", ARGS("u", flags), RESULT("a{sv}", memoryParameters),
+               .perms = { PERM("domain", "read") }, DOM_PARAMS_GET(virDomainGetMemoryParameters)),
         METHOD("GetMetadata", ARGS("i", type, "s", uri, "u", flags), RESULT("s", metadata),
                .perms = { PERM("domain", "read") }, .run = op_domain_get_metadata),
+        METHOD("GetNumaParameters", ARGS("u", flags), RESULT("a{sv}", numaParameters),
+               .perms = { PERM("domain", "read") }, DOM_PARAMS_GET(virDomainGetNumaParameters)),
+        METHOD("GetPerfEvents", ARGS("u", flags), RESULT("a{sv}", perfEvents), .perms = { PERM("domain", "read") },
+               .run = op_domain_get_perf_events),
+        METHOD("GetSchedulerParameters", ARGS("u", flags), RESULT("a{sv}", SchedulerParameters),
+               .perms = { PERM("domain", "read") }, .run = op_domain_get_scheduler_params),
+        METHOD("GetSecurityLabelList", NO_ARGS, RESULT("a(sb)", securityLabels), .perms = { PERM("domain", "read") },
+               .run = op_domain_get_security_labels),
         METHOD("GetState", ARGS("u", flags), RESULT("(ii)", state), .perms = { PERM("domain", "read") },
                .loop = get_state_from_table, .run = op_domain_get_state),
         METHOD("GetStats", ARGS("u", stats, "u", flags), RESULT("a{sv}", records),
@@ -100,16 +226,50 @@ static const Row domain_rows[] = {
                .perms = { PERM("domain", "read") }, DOM_INT(virDomainHasManagedSaveImage)),
         METHOD("InjectNMI", ARGS("u", flags), NO_RESULT, .perms = { PERM("domain", "inject-nmi") },
                .flags = ROW_CHANGE, DOM_FLAGS(virDomainInjectNMI)),
+        /* The agent's view needs write, as it asks the guest. */
+        METHOD("InterfaceAddresses", ARGS("u", source, "u", flags), RESULT("a(ssa(isu))", ifaces),
+               .perms = { PERM("domain", "read"),
+                          PERM_IF_ARG("domain", "write", 0, VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT) },
+               .flags = ROW_SLOW, .run = op_domain_interface_addresses),
         METHOD("ListDomainSnapshots", ARGS("u", flags), RESULT("ao", domainSnapshots),
                .perms = { PERM("domain", "read") }, .run = op_domain_list_snapshots),
         METHOD("ManagedSave", ARGS("u", flags), NO_RESULT, .perms = { PERM("domain", "hibernate") },
                .flags = ROW_CHANGE, DOM_FLAGS(virDomainManagedSave)),
         METHOD("ManagedSaveRemove", ARGS("u", flags), NO_RESULT, .perms = { PERM("domain", "hibernate") },
                .flags = ROW_CHANGE, DOM_FLAGS(virDomainManagedSaveRemove)),
+        METHOD("MemoryPeek", ARGS("t", offset, "t", size, "u", flags), RESULT("ay", buffer),
+               .perms = { PERM("domain", "mem-read") }, .check = check_memory_peek, .flags = ROW_SLOW,
+               .run = op_domain_memory_peek),
         METHOD("MemoryStats", ARGS("u", flags), RESULT("a{it}", stats), .perms = { PERM("domain", "read") },
                .run = op_domain_memory_stats),
+        /* Migration settings and post-copy act on a migration while it
+         * runs: not changes, so they never wait behind the MigrateToURI3
+         * they tune. */
+        METHOD("MigrateGetCompressionCache", ARGS("u", flags), RESULT("t", cacheSize),
+               .perms = { PERM("domain", "migrate") }, DOM_ULL_OUT(virDomainMigrateGetCompressionCache)),
+        METHOD("MigrateGetMaxSpeed", ARGS("u", flags), RESULT("t", bandwidth), .perms = { PERM("domain", "migrate") },
+               .run = op_domain_migrate_get_max_speed),
+        METHOD("MigrateSetCompressionCache", ARGS("t", cacheSize, "u", flags), NO_RESULT,
+               .perms = { PERM("domain", "migrate") }, DOM_ULL_FLAGS(virDomainMigrateSetCompressionCache)),
+        METHOD("MigrateSetMaxDowntime", ARGS("t", downtime, "u", flags), NO_RESULT,
+               .perms = { PERM("domain", "migrate") }, DOM_ULL_FLAGS(virDomainMigrateSetMaxDowntime)),
+        METHOD("MigrateSetMaxSpeed", ARGS("t", bandwidth, "u", flags), NO_RESULT,
+               .perms = { PERM("domain", "migrate") }, .run = op_domain_migrate_set_max_speed),
+        METHOD("MigrateStartPostCopy", ARGS("u", flags), NO_RESULT, .perms = { PERM("domain", "migrate") },
+               DOM_FLAGS(virDomainMigrateStartPostCopy)),
+        METHOD("MigrateToURI3", ARGS("s", dconuri, "a{sv}", params, "u", flags), NO_RESULT,
+               .perms = { PERM("domain", "migrate") }, .check = check_migrate, .flags = ROW_CHANGE,
+               .run = op_domain_migrate_to_uri3),
+        METHOD("OpenGraphicsFD", ARGS("u", idx, "u", flags), RESULT("h", fd),
+               .perms = { PERM("domain", "open-graphics") }, .run = op_domain_open_graphics_fd),
+        METHOD("PinEmulator", ARGS("ab", cpumap, "u", flags), NO_RESULT, .perms = { PERMS_AFFECT("domain") },
+               .flags = ROW_CHANGE, .run = op_domain_pin_emulator),
+        METHOD("PinIOThread", ARGS("u", iothreadId, "ab", cpumap, "u", flags), NO_RESULT,
+               .perms = { PERMS_AFFECT("domain") }, .flags = ROW_CHANGE, .run = op_domain_pin_iothread),
         METHOD("PinVcpu", ARGS("u", vcpu, "ab", cpumap, "u", flags), NO_RESULT,
                .perms = { PERMS_AFFECT("domain") }, .flags = ROW_CHANGE, .run = op_domain_pin_vcpu),
+        METHOD("PMWakeup", ARGS("u", flags), NO_RESULT, .perms = { PERM("domain", "pm-control") }, .flags = ROW_CHANGE,
+               DOM_FLAGS(virDomainPMWakeup)),
         METHOD("Reboot", ARGS("u", flags), NO_RESULT,
                .perms = { PERM("domain", "init-control"),
                           PERM_IF_FLAGS("domain", "write", VIR_DOMAIN_REBOOT_GUEST_AGENT) },
@@ -127,11 +287,37 @@ static const Row domain_rows[] = {
         METHOD("SendKey", ARGS("u", codeset, "u", holdtime, "au", keycodes, "u", flags), NO_RESULT,
                .perms = { PERM("domain", "send-input") }, .check = check_send_key, .flags = ROW_CHANGE,
                .run = op_domain_send_key),
+        METHOD("SendProcessSignal", ARGS("x", pidValue, "u", sigNum, "u", flags), NO_RESULT,
+               .perms = { PERM("domain", "send-signal") }, .flags = ROW_CHANGE, .run = op_domain_send_process_signal),
+        METHOD("SetBlockIOParameters", ARGS("a{sv}", params, "u", flags), NO_RESULT,
+               .perms = { PERMS_AFFECT("domain") }, .flags = ROW_CHANGE, DOM_PARAMS_SET(virDomainSetBlkioParameters)),
+        METHOD("SetBlockIOTune", ARGS("s", disk, "a{sv}", params, "u", flags), NO_RESULT,
+               .perms = { PERMS_AFFECT("domain") }, .flags = ROW_CHANGE, DOM_STR_PARAMS_SET(virDomainSetBlockIoTune)),
+        METHOD("SetGuestVcpus", ARGS("ab", vcpumap, "i", state, "u", flags), NO_RESULT,
+               .perms = { PERM("domain", "write") }, .flags = ROW_CHANGE, .run = op_domain_set_guest_vcpus),
+        METHOD("SetInterfaceParameters", ARGS("s", device, "a{sv}", params, "u", flags), NO_RESULT,
+               .perms = { PERMS_AFFECT("domain") }, .flags = ROW_CHANGE,
+               DOM_STR_PARAMS_SET(virDomainSetInterfaceParameters)),
         METHOD("SetMemory", ARGS("t", memory, "u", flags), NO_RESULT, .perms = { PERMS_AFFECT("domain") },
                .flags = ROW_CHANGE, .run = op_domain_set_memory),
+        METHOD("SetMemoryParameters", ARGS("a{sv}", params, "u", flags), NO_RESULT,
+               .perms = { PERMS_AFFECT("domain") }, .flags = ROW_CHANGE, DOM_PARAMS_SET(virDomainSetMemoryParameters)),
+        METHOD("SetMemoryStatsPeriod", ARGS("i", period, "u", flags), NO_RESULT, .perms = { PERMS_AFFECT("domain") },
+               .flags = ROW_CHANGE, .run = op_domain_set_memory_stats_period),
         METHOD("SetMetadata", ARGS("i", type, "s", metadata, "s", key, "s", uri, "u", flags), NO_RESULT,
                .perms = { PERMS_AFFECT("domain") }, .check = check_metadata, .flags = ROW_CHANGE,
                .run = op_domain_set_metadata),
+        METHOD("SetNumaParameters", ARGS("a{sv}", params, "u", flags), NO_RESULT,
+               .perms = { PERMS_AFFECT("domain") }, .flags = ROW_CHANGE, DOM_PARAMS_SET(virDomainSetNumaParameters)),
+        METHOD("SetPerfEvents", ARGS("a{sv}", params, "u", flags), NO_RESULT, .perms = { PERM("domain", "write") },
+               .flags = ROW_CHANGE, DOM_PARAMS_SET(virDomainSetPerfEvents)),
+        METHOD("SetSchedulerParameters", ARGS("a{sv}", params, "u", flags), NO_RESULT,
+               .perms = { PERMS_AFFECT("domain") }, .flags = ROW_CHANGE,
+               DOM_PARAMS_SET(virDomainSetSchedulerParametersFlags)),
+        METHOD("SetTime", ARGS("t", seconds, "u", nseconds, "u", flags), NO_RESULT,
+               .perms = { PERM("domain", "set-time") }, .flags = ROW_CHANGE, .run = op_domain_set_time),
+        METHOD("SetUserPassword", ARGS("s", user, "s", password, "u", flags), NO_RESULT,
+               .perms = { PERM("domain", "set-password") }, .flags = ROW_CHANGE, .run = op_domain_set_user_password),
         METHOD("SetVcpus", ARGS("u", vcpus, "u", flags), NO_RESULT,
                .perms = { PERMS_AFFECT("domain"), PERM_IF_FLAGS("domain", "write", VIR_DOMAIN_VCPU_GUEST) },
                .flags = ROW_CHANGE, DOM_UINT_FLAGS(virDomainSetVcpusFlags)),

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Worker functions of org.libvirt.Domain and DomainSnapshot members. */
+#include <fcntl.h>
 #include <stdio.h>
 
 #include "ops.h"
@@ -275,4 +276,381 @@ int op_snapshot_list_children(Work *w) {
         int n = virDomainSnapshotListAllChildren(w->sub_handle, &children, work_u32(w, 0));
 
         return snapshot_paths_out(w, children, n);
+}
+
+/* ---- block jobs ------------------------------------------------------------------ */
+
+int op_domain_block_commit(Work *w) {
+        /* "" can name no image of a chain: it stands for libvirt's NULL
+         * (the active layer for top, the image below top for base). */
+        return virDomainBlockCommit(w->handle, work_str(w, 0), work_str_or_null(w, 1), work_str_or_null(w, 2),
+                                    (unsigned long) work_u64(w, 3), work_u32(w, 4));
+}
+
+int op_domain_block_copy(Work *w) {
+        const Value *p = work_arg(w, 2);
+
+        return virDomainBlockCopy(w->handle, work_str(w, 0), work_str(w, 1), p->params.p, p->params.n,
+                                  work_u32(w, 3));
+}
+
+int op_domain_block_job_set_speed(Work *w) {
+        return virDomainBlockJobSetSpeed(w->handle, work_str(w, 0), (unsigned long) work_u64(w, 1),
+                                         work_u32(w, 2));
+}
+
+int op_domain_block_pull(Work *w) {
+        return virDomainBlockPull(w->handle, work_str(w, 0), (unsigned long) work_u64(w, 1), work_u32(w, 2));
+}
+
+int op_domain_block_rebase(Work *w) {
+        return virDomainBlockRebase(w->handle, work_str(w, 0), work_str_or_null(w, 1),
+                                    (unsigned long) work_u64(w, 2), work_u32(w, 3));
+}
+
+int op_domain_block_resize(Work *w) {
+        return virDomainBlockResize(w->handle, work_str(w, 0), work_u64(w, 1), work_u32(w, 2));
+}
+
+int op_domain_get_block_job_info(Work *w) {
+        virDomainBlockJobInfo info = { 0 };
+        Value *v;
+
+        /* 0 means no job: the zeroed info says so. */
+        if (virDomainGetBlockJobInfo(w->handle, work_str(w, 0), &info, work_u32(w, 1)) < 0)
+                return -1;
+        v = value_init_struct(&w->out[0], 4);
+        v[0] = value_i32(info.type);
+        v[1] = value_u64(info.bandwidth);
+        v[2] = value_u64(info.cur);
+        v[3] = value_u64(info.end);
+        return 0;
+}
+
+/* The row bounds @size (domain_peek_max()), so the buffer is. */
+int op_domain_block_peek(Work *w) {
+        size_t size = (size_t) work_u64(w, 2);
+        _cleanup_free_ uint8_t *buf = xmalloc0(size + 1);
+
+        if (virDomainBlockPeek(w->handle, work_str(w, 0), work_u64(w, 1), size, buf, work_u32(w, 3)) < 0)
+                return -1;
+        w->out[0] = value_take_bytes(TAKE_PTR(buf), size);
+        return 0;
+}
+
+int op_domain_memory_peek(Work *w) {
+        size_t size = (size_t) work_u64(w, 1);
+        _cleanup_free_ uint8_t *buf = xmalloc0(size + 1);
+
+        if (virDomainMemoryPeek(w->handle, work_u64(w, 0), size, buf, work_u32(w, 2)) < 0)
+                return -1;
+        w->out[0] = value_take_bytes(TAKE_PTR(buf), size);
+        return 0;
+}
+
+/* ---- tuning ------------------------------------------------------------------------ */
+
+/* virDomainGetSchedulerParametersFlags() cannot count its parameters: the
+ * scheduler type says how many there are. */
+static int get_scheduler_params(Work *w, virTypedParameterPtr p, int *n) {
+        char *type;
+
+        if (p)
+                return virDomainGetSchedulerParametersFlags(w->handle, p, n, work_u32(w, 0));
+        type = virDomainGetSchedulerType(w->handle, n);
+        if (!type)
+                return -1;
+        free(type);
+        return 0;
+}
+
+int op_domain_get_scheduler_params(Work *w) {
+        return work_params_get(w, 0, get_scheduler_params);
+}
+
+int op_domain_get_perf_events(Work *w) {
+        virTypedParameterPtr p = NULL;
+        int n = 0;
+
+        if (virDomainGetPerfEvents(w->handle, &p, &n, work_u32(w, 0)) < 0)
+                return -1;
+        w->out[0] = value_take_params(typed_params_copy(p, n), n);
+        virTypedParamsFree(p, n);
+        return 0;
+}
+
+int op_domain_set_memory_stats_period(Work *w) {
+        return virDomainSetMemoryStatsPeriod(w->handle, work_i32(w, 0), work_u32(w, 1));
+}
+
+/* ---- the guest agent ----------------------------------------------------------------- */
+
+/* An "as" argument as libvirt's array of strings (NULL when empty). */
+static const char **strings_of(const Value *list) {
+        const char **s;
+
+        if (list->items.n == 0)
+                return NULL;
+        s = xmalloc0(sizeof(char *) * (list->items.n + 1));
+        for (size_t i = 0; i < list->items.n; i++)
+                s[i] = value_get_str(&list->items.v[i]);
+        return s;
+}
+
+int op_domain_fs_freeze(Work *w) {
+        const Value *list = work_arg(w, 0);
+        _cleanup_free_ const char **mountpoints = strings_of(list);
+        int n = virDomainFSFreeze(w->handle, mountpoints, (unsigned) list->items.n, work_u32(w, 1));
+
+        if (n < 0)
+                return -1;
+        w->out[0] = value_u32((uint32_t) n);
+        return 0;
+}
+
+int op_domain_fs_thaw(Work *w) {
+        const Value *list = work_arg(w, 0);
+        _cleanup_free_ const char **mountpoints = strings_of(list);
+        int n = virDomainFSThaw(w->handle, mountpoints, (unsigned) list->items.n, work_u32(w, 1));
+
+        if (n < 0)
+                return -1;
+        w->out[0] = value_u32((uint32_t) n);
+        return 0;
+}
+
+int op_domain_fs_trim(Work *w) {
+        return virDomainFSTrim(w->handle, work_str_or_null(w, 0), work_u64(w, 1), work_u32(w, 2));
+}
+
+int op_domain_get_fs_info(Work *w) {
+        virDomainFSInfoPtr *info = NULL;
+        int n = virDomainGetFSInfo(w->handle, &info, work_u32(w, 0));
+        Value *list;
+
+        if (n < 0)
+                return -1;
+        list = value_init_array(&w->out[0], "(sssas)", (size_t) n);
+        for (int i = 0; i < n; i++) {
+                Value *fs = value_init_struct(&list[i], 4), *aliases;
+                fs[0] = value_str(info[i]->mountpoint);
+                fs[1] = value_str(info[i]->name);
+                fs[2] = value_str(info[i]->fstype);
+                aliases = value_init_array(&fs[3], "s", info[i]->ndevAlias);
+                for (size_t j = 0; j < info[i]->ndevAlias; j++)
+                        aliases[j] = value_str(info[i]->devAlias[j]);
+                virDomainFSInfoFree(info[i]);
+        }
+        free(info);
+        return 0;
+}
+
+int op_domain_get_guest_vcpus(Work *w) {
+        virTypedParameterPtr p = NULL;
+        unsigned int n = 0;
+
+        if (virDomainGetGuestVcpus(w->handle, &p, &n, work_u32(w, 0)) < 0)
+                return -1;
+        w->out[0] = value_take_params(typed_params_copy(p, (int) n), (int) n);
+        virTypedParamsFree(p, (int) n);
+        return 0;
+}
+
+/* An "ab" of vCPUs as libvirt's list of ranges: [1,1,0,1] is "0-1,3". */
+static char *vcpu_ranges(const Value *bits) {
+        size_t n = bits->items.n, len = 0;
+        char *s = xmalloc0(n * 24 + 1);
+
+        for (size_t i = 0; i < n;) {
+                size_t j = i;
+                if (!bits->items.v[i].b) {
+                        i++;
+                        continue;
+                }
+                while (j + 1 < n && bits->items.v[j + 1].b)
+                        j++;
+                len += (size_t) sprintf(s + len, len ? ",%zu" : "%zu", i);
+                if (j > i)
+                        len += (size_t) sprintf(s + len, "-%zu", j);
+                i = j + 1;
+        }
+        return s;
+}
+
+int op_domain_set_guest_vcpus(Work *w) {
+        _cleanup_free_ char *cpumap = vcpu_ranges(work_arg(w, 0));
+
+        return virDomainSetGuestVcpus(w->handle, cpumap, work_i32(w, 1), work_u32(w, 2));
+}
+
+int op_domain_set_user_password(Work *w) {
+        return virDomainSetUserPassword(w->handle, work_str(w, 0), work_str(w, 1), work_u32(w, 2));
+}
+
+int op_domain_set_time(Work *w) {
+        return virDomainSetTime(w->handle, (long long) work_u64(w, 0), work_u32(w, 1), work_u32(w, 2));
+}
+
+int op_domain_interface_addresses(Work *w) {
+        virDomainInterfacePtr *ifaces = NULL;
+        int n = virDomainInterfaceAddresses(w->handle, &ifaces, work_u32(w, 0), work_u32(w, 1));
+        Value *list;
+
+        if (n < 0)
+                return -1;
+        list = value_init_array(&w->out[0], "(ssa(isu))", (size_t) n);
+        for (int i = 0; i < n; i++) {
+                Value *iface = value_init_struct(&list[i], 3), *addrs;
+                iface[0] = value_str(ifaces[i]->name);
+                iface[1] = value_str(ifaces[i]->hwaddr);
+                addrs = value_init_array(&iface[2], "(isu)", ifaces[i]->naddrs);
+                for (size_t j = 0; j < ifaces[i]->naddrs; j++) {
+                        Value *a = value_init_struct(&addrs[j], 3);
+                        a[0] = value_i32(ifaces[i]->addrs[j].type);
+                        a[1] = value_str(ifaces[i]->addrs[j].addr);
+                        a[2] = value_u32(ifaces[i]->addrs[j].prefix);
+                }
+                virDomainInterfaceFree(ifaces[i]);
+        }
+        free(ifaces);
+        return 0;
+}
+
+/* ---- migration -------------------------------------------------------------------- */
+
+int op_domain_migrate_to_uri3(Work *w) {
+        const Value *p = work_arg(w, 1);
+
+        return virDomainMigrateToURI3(w->handle, work_str_or_null(w, 0), p->params.p, (unsigned) p->params.n,
+                                      work_u32(w, 2));
+}
+
+int op_domain_migrate_get_max_speed(Work *w) {
+        unsigned long bandwidth = 0;
+
+        if (virDomainMigrateGetMaxSpeed(w->handle, &bandwidth, work_u32(w, 0)) < 0)
+                return -1;
+        w->out[0] = value_u64(bandwidth);
+        return 0;
+}
+
+int op_domain_migrate_set_max_speed(Work *w) {
+        return virDomainMigrateSetMaxSpeed(w->handle, (unsigned long) work_u64(w, 0), work_u32(w, 1));
+}
+
+/* ---- the rest ---------------------------------------------------------------------- */
+
+int op_domain_core_dump(Work *w) {
+        return virDomainCoreDumpWithFormat(w->handle, work_str(w, 0), work_u32(w, 1), work_u32(w, 2));
+}
+
+int op_domain_open_graphics_fd(Work *w) {
+        int fd = virDomainOpenGraphicsFD(w->handle, work_u32(w, 0), work_u32(w, 1));
+
+        if (fd < 0)
+                return -1;
+        /* Only the caller gets it: nothing the daemon starts may inherit it. */
+        (void) fcntl(fd, F_SETFD, FD_CLOEXEC);
+        w->out[0] = value_take_fd(fd);
+        return 0;
+}
+
+int op_domain_pin_emulator(Work *w) {
+        int maplen;
+        _cleanup_free_ unsigned char *map = cpumap_of(work_arg(w, 0), &maplen);
+
+        return virDomainPinEmulator(w->handle, map, maplen, work_u32(w, 1));
+}
+
+int op_domain_pin_iothread(Work *w) {
+        int maplen;
+        _cleanup_free_ unsigned char *map = cpumap_of(work_arg(w, 1), &maplen);
+
+        return virDomainPinIOThread(w->handle, work_u32(w, 0), map, maplen, work_u32(w, 2));
+}
+
+/* The host's CPUs as an "ab" of @map (@maplen bytes): one entry per CPU. */
+static void cpumap_out(Value *v, int hostcpus, const unsigned char *map, int maplen) {
+        Value *bits = value_init_array(v, "b", (size_t) hostcpus);
+
+        for (int c = 0; c < hostcpus; c++)
+                bits[c] = value_bool(c < maplen * 8 && VIR_CPU_USED(map, c));
+}
+
+int op_domain_get_emulator_pin_info(Work *w) {
+        int hostcpus = virNodeGetCPUMap(w->vconn, NULL, NULL, 0), maplen;
+        _cleanup_free_ unsigned char *map = NULL;
+
+        if (hostcpus < 0)
+                return -1;
+        maplen = VIR_CPU_MAPLEN(hostcpus);
+        map = xmalloc0((size_t) maplen);
+        if (virDomainGetEmulatorPinInfo(w->handle, map, maplen, work_u32(w, 0)) < 0)
+                return -1;
+        cpumap_out(&w->out[0], hostcpus, map, maplen);
+        return 0;
+}
+
+int op_domain_get_iothread_info(Work *w) {
+        virDomainIOThreadInfoPtr *info = NULL;
+        int n = virDomainGetIOThreadInfo(w->handle, &info, work_u32(w, 0)), hostcpus;
+        Value *list;
+
+        if (n < 0)
+                return -1;
+        hostcpus = virNodeGetCPUMap(w->vconn, NULL, NULL, 0);
+        if (hostcpus >= 0) {
+                list = value_init_array(&w->out[0], "(uab)", (size_t) n);
+                for (int i = 0; i < n; i++) {
+                        Value *t = value_init_struct(&list[i], 2);
+                        t[0] = value_u32(info[i]->iothread_id);
+                        cpumap_out(&t[1], hostcpus, info[i]->cpumap, info[i]->cpumaplen);
+                }
+        }
+        for (int i = 0; i < n; i++)
+                virDomainIOThreadInfoFree(info[i]);
+        free(info);
+        return hostcpus < 0 ? -1 : 0;
+}
+
+int op_domain_get_security_labels(Work *w) {
+        virSecurityLabelPtr labels = NULL;
+        int n = virDomainGetSecurityLabelList(w->handle, &labels);
+        Value *list;
+
+        if (n < 0)
+                return -1;
+        list = value_init_array(&w->out[0], "(sb)", (size_t) n);
+        for (int i = 0; i < n; i++) {
+                Value *l = value_init_struct(&list[i], 2);
+                l[0] = value_str(labels[i].label);
+                l[1] = value_bool(labels[i].enforcing);
+        }
+        free(labels);
+        return 0;
+}
+
+int op_domain_get_disk_errors(Work *w) {
+        unsigned flags = work_u32(w, 0);
+        int n = virDomainGetDiskErrors(w->handle, NULL, 0, flags);
+        _cleanup_free_ virDomainDiskErrorPtr errors = NULL;
+        Value *list;
+
+        if (n < 0)
+                return -1;
+        errors = xmalloc0(sizeof(*errors) * (size_t) (n + 1));
+        if (n > 0 && (n = virDomainGetDiskErrors(w->handle, errors, (unsigned) n, flags)) < 0)
+                return -1;
+        list = value_init_array(&w->out[0], "(si)", (size_t) n);
+        for (int i = 0; i < n; i++) {
+                Value *e = value_init_struct(&list[i], 2);
+                e[0] = value_str(errors[i].disk);
+                e[1] = value_i32(errors[i].error);
+                free(errors[i].disk);
+        }
+        return 0;
+}
+
+int op_domain_send_process_signal(Work *w) {
+        return virDomainSendProcessSignal(w->handle, work_i64(w, 0), work_u32(w, 1), work_u32(w, 2));
 }

@@ -56,6 +56,44 @@ int op_domain_set_metadata(Work *w);
 int op_domain_snapshot_create(Work *w);
 int op_domain_snapshot_current(Work *w);
 int op_domain_snapshot_lookup(Work *w);
+/* block jobs */
+int op_domain_block_commit(Work *w);
+int op_domain_block_copy(Work *w);
+int op_domain_block_job_set_speed(Work *w);
+int op_domain_block_pull(Work *w);
+int op_domain_block_rebase(Work *w);
+int op_domain_block_resize(Work *w);
+int op_domain_get_block_job_info(Work *w);
+int op_domain_block_peek(Work *w);
+int op_domain_memory_peek(Work *w);
+/* tuning */
+int op_domain_get_scheduler_params(Work *w);
+int op_domain_get_perf_events(Work *w);
+int op_domain_set_memory_stats_period(Work *w);
+/* the guest agent */
+int op_domain_fs_freeze(Work *w);
+int op_domain_fs_thaw(Work *w);
+int op_domain_fs_trim(Work *w);
+int op_domain_get_fs_info(Work *w);
+int op_domain_get_guest_vcpus(Work *w);
+int op_domain_set_guest_vcpus(Work *w);
+int op_domain_set_user_password(Work *w);
+int op_domain_set_time(Work *w);
+int op_domain_interface_addresses(Work *w);
+/* migration */
+int op_domain_migrate_to_uri3(Work *w);
+int op_domain_migrate_get_max_speed(Work *w);
+int op_domain_migrate_set_max_speed(Work *w);
+/* the rest */
+int op_domain_core_dump(Work *w);
+int op_domain_open_graphics_fd(Work *w);
+int op_domain_pin_emulator(Work *w);
+int op_domain_pin_iothread(Work *w);
+int op_domain_get_emulator_pin_info(Work *w);
+int op_domain_get_iothread_info(Work *w);
+int op_domain_get_security_labels(Work *w);
+int op_domain_get_disk_errors(Work *w);
+int op_domain_send_process_signal(Work *w);
 
 /* org.libvirt.DomainSnapshot */
 int op_snapshot_get_parent(Work *w);
