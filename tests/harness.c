@@ -405,7 +405,9 @@ daemon_start(VbFixture *f, const VbDaemonOptions *opts)
     envp = g_environ_setenv(envp, "DBUS_SYSTEM_BUS_ADDRESS", bus.address, TRUE);
     for (const char *const *e = opts ? opts->extra_env : NULL; e && *e; e++) {
         g_auto(GStrv) kv = g_strsplit(*e, "=", 2);
-        envp = g_environ_setenv(envp, kv[0], kv[1] ? kv[1] : "", TRUE);
+        g_autoptr(GString) value = g_string_new(kv[1] ? kv[1] : "");
+        g_string_replace(value, "@TMPDIR@", f->tmpdir, 0);
+        envp = g_environ_setenv(envp, kv[0], value->str, TRUE);
     }
 
     g_spawn_async(NULL, (gchar **)argv->pdata, envp, G_SPAWN_DO_NOT_REAP_CHILD,

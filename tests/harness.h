@@ -71,7 +71,8 @@ typedef struct {
 typedef struct {
     /* Extra command line arguments for the service, NULL-terminated. */
     const char *const *extra_args;
-    /* Extra environment entries "NAME=value" for the service, NULL-terminated. */
+    /* Extra environment entries "NAME=value" for the service, NULL-terminated;
+     * "@TMPDIR@" in a value stands for the case's scratch directory. */
     const char *const *extra_env;
 } VbDaemonOptions;
 

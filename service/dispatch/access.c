@@ -232,9 +232,13 @@ static void object_details(Call *c, Details *d) {
                         details_set(d, c->details.d[i].key, c->details.d[i].value);
 }
 
-static void see_one_step(Call *c) {
-        const Kind *k = kind_get(c->kind);
+/* The polkit object of the call's target: its kind's, or for a job the
+ * object it acts on. */
+static const char *polkit_object(Call *c) {
+        return c->polkit_object ? c->polkit_object : kind_get(c->kind)->name;
+}
 
+static void see_one_step(Call *c) {
         if (c->round == 0) {
                 c->round = 1;
                 if (ask_classes(c, true))
@@ -249,7 +253,7 @@ static void see_one_step(Call *c) {
                 const Details *dv[1] = { &d };
                 object_details(c, &d);
                 asks_free(c);
-                ask_add(c, ASK_OBJECT, action_name(k->name, "getattr"));
+                ask_add(c, ASK_OBJECT, action_name(polkit_object(c), "getattr"));
                 ask_all(c, dv, false);
                 details_clear(&d);
                 return;
@@ -316,6 +320,13 @@ static unsigned needed(Call *c, const Perm **out, unsigned max) {
         if (!c->iface)
                 return 0;
         add_perms(c, c->iface->implicit, ELEMENTSOF(c->iface->implicit), out, &n, max);
+        if (c->row && (c->row->flags & ROW_JOB_PERM)) {
+                /* Canceling a job takes what its operation took; a job
+                 * that could not be found asks for what nobody has. */
+                if (!c->job_perm.object)
+                        c->job_perm = (Perm) PERM("job", "unknown");
+                add_perms(c, &c->job_perm, 1, out, &n, max);
+        }
         if (c->row)
                 add_perms(c, c->row->perms, ROW_MAX_PERMS, out, &n, max);
         else if (c->reading_properties)
@@ -332,7 +343,9 @@ static void authorize_step(Call *c) {
 
         for (unsigned i = 0; i < n; i++)
                 all_monitor = all_monitor && in_monitor_scope(perms[i]->perm);
-        if (n == 0)
+        for (unsigned i = 0; i < c->work.nperms; i++)
+                all_monitor = all_monitor && in_monitor_scope(c->work.perms[i].perm);
+        if (n == 0 && c->work.nperms == 0)
                 return call_continue(c);
         if (c->round == 0) {
                 c->round = 1;
@@ -344,22 +357,39 @@ static void authorize_step(Call *c) {
                 if (c->manage == 1 || (all_monitor && c->monitor == 1))
                         return call_continue(c);
                 c->round = 2;
+                const char *verb = c->property ? c->property : sd_bus_message_get_member(c->msg);
                 Details d = { 0 };
-                const Details *dv[ROW_MAX_PERMS * 4];
+                Details *extra = xmalloc0(sizeof(Details) * (c->work.nperms + 1));
+                const Details **dv = xmalloc0(sizeof(Details *) * (n + c->work.nperms + 1));
                 driver_details(c, c->space, &d);
                 target_details(c, &d);
                 for (unsigned i = 0; i < c->details.n; i++)
                         details_set(&d, c->details.d[i].key, c->details.d[i].value);
                 /* The member (or property) called: rules can tell Shutdown
                  * from Reboot although both need init-control. */
-                details_set(&d, "verb", c->property ? c->property : sd_bus_message_get_member(c->msg));
+                details_set(&d, "verb", verb);
                 asks_free(c);
                 for (unsigned i = 0; i < n; i++) {
                         ask_add(c, ASK_PERM, action_name(perms[i]->object, perms[i]->perm));
                         dv[i] = &d;
                 }
+                /* Permissions on the other objects the call found (the
+                 * volumes a removal takes along), each with its own
+                 * object's details. */
+                for (unsigned i = 0; i < c->work.nperms; i++) {
+                        driver_details(c, c->space, &extra[i]);
+                        for (unsigned k = 0; k < c->work.perms[i].details.n; k++)
+                                details_set(&extra[i], c->work.perms[i].details.d[k].key, c->work.perms[i].details.d[k].value);
+                        details_set(&extra[i], "verb", verb);
+                        ask_add(c, ASK_PERM, action_name(c->work.perms[i].object, c->work.perms[i].perm));
+                        dv[n + i] = &extra[i];
+                }
                 ask_all(c, dv, sd_bus_message_get_allow_interactive_authorization(c->msg));
                 details_clear(&d);
+                for (unsigned i = 0; i < c->work.nperms; i++)
+                        details_clear(&extra[i]);
+                free(extra);
+                free(dv);
                 return;
         }
         /* The first refusal in the row's order names the action. */
@@ -428,7 +458,7 @@ static void list_step(Call *c) {
                                 if (only && only->id != k)
                                         continue;
                                 OBJ_TABLE_FOREACH(o, s->tables[k], b) {
-                                        Ask *a = ask_add(c, ASK_OBJECT, action_name(kind_get(k)->name, perm));
+                                        Ask *a = ask_add(c, ASK_OBJECT, action_name(obj_polkit_object(o), perm));
                                         a->space = s;
                                         a->kind = k;
                                         a->key = xstrdup(o->key);

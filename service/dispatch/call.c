@@ -20,6 +20,8 @@
 
 #include "call.h"
 #include "errors.h"
+#include "job.h"
+#include "jobs.h"
 #include "log.h"
 #include "marshal.h"
 #include "objects.h"
@@ -110,6 +112,10 @@ static Call *call_new(Dispatcher *d, Connection *conn, const Interface *iface, c
                 c->kind = target->kind->id;
                 c->key = xstrdup(target->key);
                 c->path = xstrdup(target->path);
+                if (target->kind->polkit_object)
+                        c->polkit_object = xstrdup(obj_polkit_object(target));
+                if (target->kind->id == KIND_JOB)
+                        jobs_cancel_perm(conn, target->key, &c->job_perm.object, &c->job_perm.perm);
                 c->work.kind = c->kind;
                 /* Calls that only a worker can answer hold the object from
                  * the start: one queued behind an object that goes away
@@ -166,6 +172,12 @@ static void call_free(Call *c) {
         Dispatcher *d = c->d;
         Work *w = &c->work;
 
+        if (c->job) {
+                /* A call that ends while its job runs (it cannot, but should
+                 * it) must not leave the job published for ever. */
+                jobs_finish(c->conn, c->job, false, "The call that started the job ended");
+                c->job = NULL;
+        }
         gate_leave(c);
         turn_release(c);
         access_free(c);
@@ -193,6 +205,7 @@ static void call_free(Call *c) {
                 prune_tombstones(d, c->space);
 
         work_clear_results(w);
+        job_handle_unref(w->job);
         if (w->handle)
                 virt_kind(w->kind)->unref(w->handle);
         if (w->vconn)
@@ -206,6 +219,7 @@ static void call_free(Call *c) {
         free(c->sub);
         free(c->property);
         free(c->not_found);
+        free(c->polkit_object);
         free(c);
 }
 
@@ -442,6 +456,8 @@ static void task_run(Task *t) {
                 if (!w->sub_handle)
                         return work_fail(w);
         }
+        if (w->job && job_enter_libvirt(w->job, w) < 0)
+                goto out;
         r = row->shape ? row->shape->run(w) : row->run(w);
         if (r < 0) {
                 if (w->r >= 0)
@@ -458,6 +474,7 @@ static void task_run(Task *t) {
                 }
                 virResetLastError();
         }
+out:
         if (w->sub_handle) {
                 virDomainSnapshotFree(w->sub_handle);
                 w->sub_handle = NULL;
@@ -468,6 +485,80 @@ static void task_done(Task *t) {
         Call *c = (Call *) ((char *) t - offsetof(Call, task));
 
         call_continue(c);
+}
+
+/* ---- jobs -------------------------------------------------------------------- */
+
+/* Whether this call of a row that is long only sometimes is. On a worker,
+ * with the object's turn held, so nothing virtbusd does changes the answer
+ * before the call runs. */
+static void probe_run(Task *t) {
+        Call *c = (Call *) ((char *) t - offsetof(Call, task));
+        Work *w = &c->work;
+
+        if (c->iface->sub && !(w->sub_handle = virDomainSnapshotLookupByName(w->handle, w->sub, 0))) {
+                /* The call itself will say that the snapshot is missing. */
+                virResetLastError();
+                return;
+        }
+        c->job_long = c->row->job_probe(w);
+        virResetLastError();
+        if (w->sub_handle) {
+                virDomainSnapshotFree(w->sub_handle);
+                w->sub_handle = NULL;
+        }
+}
+
+static void probe_done(Task *t) {
+        Call *c = (Call *) ((char *) t - offsetof(Call, task));
+
+        c->job_probed = true;
+        submit(c);
+}
+
+/* Publishes the job this call runs as; its workers get the handle. */
+static void start_job(Call *c) {
+        const Row *row = c->row;
+        Details details = { 0 };
+        KindId kind = c->kind;
+        const char *key = c->key;
+        Obj *o;
+
+        if (!c->has_target) {
+                /* A call on the connection that acts on a domain (a restore
+                 * names it in its polkit details). */
+                kind = KIND_DOMAIN;
+                key = details_get(&c->details, "domain_uuid");
+        }
+        if (!key)
+                return;
+        /* What polkit hears about the object: its own details (asked for
+         * only when polkit is), then the call's; not the host path. */
+        if (c->has_target && (o = space_get(c->space, kind, key)))
+                obj_details(o, &details);
+        for (unsigned i = 0; i < c->details.n; i++)
+                if (!streq(c->details.d[i].key, "path"))
+                        details_set(&details, c->details.d[i].key, c->details.d[i].value);
+        c->job = jobs_start(c->conn, &(JobSpec) {
+                .operation = row->job,
+                .kind = kind,
+                .key = key,
+                .uid = c->uid_known ? (int64_t) c->uid : JOB_UID_NONE,
+                .perm_object = row->perms[0].object,
+                .perm = row->perms[0].perm,
+                .details = &details,
+        });
+        details_clear(&details);
+        c->work.job = job_get_handle(c->job);
+}
+
+static void finish_job(Call *c) {
+        Work *w = &c->work;
+
+        if (!c->job)
+                return;
+        jobs_finish(c->conn, c->job, w->r >= 0, w->r < 0 && w->err.message ? w->err.message : "");
+        c->job = NULL;
 }
 
 static void submit(Call *c) {
@@ -495,6 +586,16 @@ static void submit(Call *c) {
                 work_fail_msg(w, virt_kind(c->kind)->no_object, "The object is gone");
                 call_continue(c);
                 return;
+        }
+        if ((row->flags & ROW_JOB) && !c->job) {
+                if (row->job_probe && !c->job_probed) {
+                        c->task.run = probe_run;
+                        c->task.done = probe_done;
+                        pool_submit(c->d->manager->pool, &c->task);
+                        return;
+                }
+                if (!row->job_probe || c->job_long)
+                        start_job(c);
         }
         pool_submit(c->d->manager->pool, &c->task);
 }
@@ -653,6 +754,7 @@ static const SpaceObserver dispatch_observer = {
 /* ---- replies ------------------------------------------------------------------ */
 
 static int reply_properties(Call *c, sd_bus_message *reply) {
+        int wraps = c->iface->spec_getall ? 1 : 2;
         Obj *o = c->has_target ? space_get(c->space, c->kind, c->key) : &c->space->self;
 
         if (!o)
@@ -661,8 +763,9 @@ static int reply_properties(Call *c, sd_bus_message *reply) {
                 const Row *row = interface_row(c->iface, ROW_PROPERTY, c->property);
                 return marshal_write_variant(reply, row->out_sig, &o->facts[row->fact], 1);
         }
-        /* GetAll: two variants per value, as libvirt-dbus. */
-        return dispatch_append_properties(reply, c->iface, o, 2);
+        /* GetAll: two variants per value, as libvirt-dbus (one for
+         * virtbusd's own interfaces). */
+        return dispatch_append_properties(reply, c->iface, o, wraps);
 }
 
 int dispatch_append_properties(sd_bus_message *m, const Interface *iface, const Obj *o, int wraps) {
@@ -932,6 +1035,9 @@ void call_continue(Call *c) {
                 c->phase = PHASE_TURN;
                 return run_phase(c);
         case PHASE_RUN:
+                /* The job has ended with the libvirt call: Completed and
+                 * InterfacesRemoved go before anything the reply waits for. */
+                finish_job(c);
                 if (w->r < 0) {
                         c->phase = PHASE_DONE;
                         return call_reply(c);
@@ -946,6 +1052,8 @@ void call_continue(Call *c) {
                         /* The caller must be allowed to see what it found. */
                         free(c->key);
                         details_clear(&c->details);
+                        free(c->polkit_object);
+                        c->polkit_object = NULL;
                         c->kind = w->found_kind;
                         c->key = xstrdup(w->found_key);
                         Obj tmp = { .kind = kind_get(w->found_kind), .key = c->key };

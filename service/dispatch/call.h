@@ -86,6 +86,16 @@ struct Call {
         bool ran_on_worker;             /* not answered from the tables */
         sd_event_source *deadline;
         char *not_found;                /* the text a lookup answers when hidden */
+
+        /* The polkit object the target is judged as, when not its kind's
+         * ("domain" for a job). */
+        char *polkit_object;
+        /* ROW_JOB_PERM: the permission of the job's operation. */
+        Perm job_perm;
+        /* ROW_JOB: the job this call runs as while it runs. */
+        struct Job *job;
+        bool job_probed;
+        bool job_long;                  /* the probe said this call is a long one */
 };
 
 /* dispatch/call.c */

@@ -102,6 +102,12 @@ enum {
         ROW_ANY_STATE = 1u << 1,
         /* A read that may take long (it must not share the change lane). */
         ROW_SLOW = 1u << 2,
+        /* A long operation: while it runs it is published as an
+         * org.libvirt.Job (.job names the operation). */
+        ROW_JOB = 1u << 3,
+        /* Acts on a job, and needs what canceling that job's operation
+         * needs (Job.Cancel). */
+        ROW_JOB_PERM = 1u << 4,
 };
 
 /* What the reply makes known first. */
@@ -157,12 +163,23 @@ typedef struct Row {
          * sets it (its permissions and its worker function). */
         int fact;
         const struct Row *setter;
+        /* ROW_JOB: the operation, in libvirt's words where libvirt has
+         * them ("save", "restore", "snapshot-revert"...). */
+        const char *job;
+        /* ROW_JOB, when only some of its calls are long (a Create that
+         * resumes from a managed save image): on a worker, with the
+         * object's turn held, whether this one is. */
+        bool (*job_probe)(Work *w);
 } Row;
 
 typedef struct Interface {
         const char *name;
         KindId kind;            /* the kind of the objects that have it */
         bool sub;               /* on sub-objects (snapshots of a domain) */
+        /* GetAll wraps each value once, as the D-Bus specification says:
+         * interfaces of virtbusd's own, which no libvirt-dbus client reads
+         * with two layers of variants. */
+        bool spec_getall;
         /* Every member needs these besides its own (a snapshot is looked
          * up by name: domain read). */
         Perm implicit[2];
@@ -172,7 +189,7 @@ typedef struct Interface {
 
 /* Every interface, NULL-terminated. */
 extern const Interface *const interfaces[];
-extern const Interface connect_interface, domain_interface, snapshot_interface;
+extern const Interface connect_interface, domain_interface, snapshot_interface, job_interface;
 
 const Interface *interface_by_name(const char *name);
 const Row *interface_row(const Interface *iface, RowType type, const char *member);
@@ -182,9 +199,11 @@ int row_flags_arg(const Row *row);
  * member, kind (method, property-get, property-set, signal), argument and
  * result signatures, permissions in libvirt's notation (object:permission,
  * object:permission:FLAGS when all of FLAGS are set, :!FLAGS when none
- * is, ::arg:VALUE when an argument has a value; joined with " + "), the
- * filter of lists, the argument checks, and "change" for rows that change
- * their object. The documentation and its tests are held to it. */
+ * is, ::arg:VALUE when an argument has a value; joined with " + ";
+ * job:operation where a job's operation decides), the filter of lists, the
+ * argument checks, and "change" for rows that change their object, then
+ * "job:OPERATION" for rows that run as jobs. The documentation and its
+ * tests are held to it. */
 void table_print(FILE *f);
 
 /* Checks every row against its shape and the kinds' facts; logs and

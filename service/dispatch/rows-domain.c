@@ -95,6 +95,14 @@ static int check_migrate(Call *c, sd_bus_error *error) {
         return 0;
 }
 
+static int check_undefine_storage(Call *c, sd_bus_error *error) {
+        if (wipe_algorithm_from_name(value_get_str(&c->in[0])) == -1)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Unknown wipe algorithm; use one of zero, nnsa, dod, bsi, gutmann, "
+                                         "schneier, pfitzner7, pfitzner33, random, trim, or \"\" for none");
+        return 0;
+}
+
 static const Row set_autostart = METHOD("Autostart", ARGS("b", autostart), NO_RESULT,
                                          .perms = { PERM("domain", "write") }, .flags = ROW_CHANGE,
                                          .run = op_domain_set_autostart);
@@ -108,6 +116,8 @@ static const Row domain_rows[] = {
         READ_PROPERTY("Active", DOM_ACTIVE, "b"),
         PROPERTY("Autostart", DOM_AUTOSTART, "b", .perms = { PERM("domain", "read") }, .setter = &set_autostart),
         LOOKUP_PROPERTY("Id", DOM_ID, "u"),
+        /* virtbusd's: the org.libvirt.Job running on it, or "/". */
+        READ_PROPERTY("Job", DOM_JOB, "o"),
         LOOKUP_PROPERTY("Name", DOM_NAME, "s"),
         READ_PROPERTY("OSType", DOM_OSTYPE, "s"),
         READ_PROPERTY("Persistent", DOM_PERSISTENT, "b"),
@@ -150,7 +160,8 @@ static const Row domain_rows[] = {
         METHOD("CoreDump", ARGS("s", to, "u", dumpformat, "u", flags), NO_RESULT,
                .perms = { PERM("domain", "core-dump") }, .checks = { HOST_PATH_ARG(0) }, .flags = ROW_CHANGE,
                .run = op_domain_core_dump),
-        METHOD("Create", ARGS("u", flags), NO_RESULT, .perms = { PERM("domain", "start") }, .flags = ROW_CHANGE,
+        METHOD("Create", ARGS("u", flags), NO_RESULT, .perms = { PERM("domain", "start") },
+               .flags = ROW_CHANGE | ROW_JOB, .job = "start", .job_probe = op_domain_create_probe,
                DOM_FLAGS(virDomainCreateWithFlags)),
         METHOD("CreateWithFiles", ARGS("ah", files, "u", flags), NO_RESULT, .perms = { PERM("domain", "start") },
                .flags = ROW_CHANGE, .run = op_domain_create_with_files),
@@ -234,7 +245,7 @@ static const Row domain_rows[] = {
         METHOD("ListDomainSnapshots", ARGS("u", flags), RESULT("ao", domainSnapshots),
                .perms = { PERM("domain", "read") }, .run = op_domain_list_snapshots),
         METHOD("ManagedSave", ARGS("u", flags), NO_RESULT, .perms = { PERM("domain", "hibernate") },
-               .flags = ROW_CHANGE, DOM_FLAGS(virDomainManagedSave)),
+               .flags = ROW_CHANGE | ROW_JOB, .job = "save", DOM_FLAGS(virDomainManagedSave)),
         METHOD("ManagedSaveRemove", ARGS("u", flags), NO_RESULT, .perms = { PERM("domain", "hibernate") },
                .flags = ROW_CHANGE, DOM_FLAGS(virDomainManagedSaveRemove)),
         METHOD("MemoryPeek", ARGS("t", offset, "t", size, "u", flags), RESULT("ay", buffer),
@@ -282,8 +293,8 @@ static const Row domain_rows[] = {
         METHOD("Resume", NO_ARGS, NO_RESULT, .perms = { PERM("domain", "suspend") }, .flags = ROW_CHANGE,
                DOM_VOID(virDomainResume)),
         METHOD("Save", ARGS("s", to, "s", xml, "u", flags), NO_RESULT, .perms = { PERM("domain", "hibernate") },
-               .checks = { HOST_PATH_ARG(0), XML_ARG_OPTIONAL(1, "Domain XML") }, .flags = ROW_CHANGE,
-               .run = op_domain_save),
+               .checks = { HOST_PATH_ARG(0), XML_ARG_OPTIONAL(1, "Domain XML") },
+               .flags = ROW_CHANGE | ROW_JOB, .job = "save", .run = op_domain_save),
         METHOD("SendKey", ARGS("u", codeset, "u", holdtime, "au", keycodes, "u", flags), NO_RESULT,
                .perms = { PERM("domain", "send-input") }, .check = check_send_key, .flags = ROW_CHANGE,
                .run = op_domain_send_key),
@@ -328,7 +339,8 @@ static const Row domain_rows[] = {
         METHOD("SnapshotCreateXML", ARGS("s", xml, "u", flags), RESULT("o", domainSnapshot),
                .perms = { PERM("domain", "snapshot"),
                           PERM_IF_FLAGS("domain", "fs-freeze", VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE) },
-               .checks = { XML_ARG(0, "Snapshot XML") }, .flags = ROW_CHANGE, .run = op_domain_snapshot_create),
+               .checks = { XML_ARG(0, "Snapshot XML") }, .flags = ROW_CHANGE | ROW_JOB, .job = "snapshot",
+               .job_probe = op_domain_snapshot_create_probe, .run = op_domain_snapshot_create),
         METHOD("SnapshotCurrent", ARGS("u", flags), RESULT("o", domainSnapshot),
                .perms = { PERM("domain", "read") }, .run = op_domain_snapshot_current),
         METHOD("SnapshotLookupByName", ARGS("s", name, "u", flags), RESULT("o", domainSnapshot),
@@ -337,6 +349,15 @@ static const Row domain_rows[] = {
                DOM_VOID(virDomainSuspend)),
         METHOD("Undefine", ARGS("u", flags), NO_RESULT, .perms = { PERM("domain", "delete") }, .flags = ROW_CHANGE,
                DOM_FLAGS(virDomainUndefineFlags)),
+        /* virtbusd's: removes a shut-off domain with the storage volumes
+         * of its disks, wiped first when an algorithm is named. Also
+         * needs storage-vol delete (and format, to wipe) on each volume,
+         * which the resolve step finds. */
+        METHOD("UndefineWithStorage", ARGS("s", wipeAlgorithm, "u", flags), RESULT("as", volumes),
+               .perms = { PERM("domain", "delete") }, .check = check_undefine_storage,
+               .resolve = op_domain_undefine_storage_resolve, .flags = ROW_CHANGE | ROW_JOB,
+               .job = "undefine-with-storage", .job_probe = op_domain_undefine_storage_probe,
+               .run = op_domain_undefine_with_storage),
         METHOD("UpdateDevice", ARGS("s", xml, "u", flags), NO_RESULT, .perms = { PERMS_AFFECT("domain") },
                .checks = { XML_ARG(0, "Device XML") }, .flags = ROW_CHANGE,
                DOM_STR_FLAGS(virDomainUpdateDeviceFlags)),

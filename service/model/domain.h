@@ -22,6 +22,7 @@ enum {
         DOM_REASON,
         DOM_UPDATED,
         DOM_UUID,
+        DOM_JOB,        /* the path of its running job, unset ("/") when none */
         DOM_NFACTS
 };
 

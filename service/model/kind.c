@@ -2,6 +2,7 @@
 #include <libvirt/libvirt.h>
 
 #include "domain.h"
+#include "job.h"
 #include "kind.h"
 #include "util.h"
 
@@ -29,6 +30,8 @@ static const FactDesc domain_facts[] = {
         { "StateReason", "i", 0 },
         { "Updated", "b", 0 },
         { "UUID", "s", FACT_CONST },
+        /* virtbusd's: the job running on it. */
+        { "Job", "o", FACT_LOCAL },
 };
 
 static const FactDesc network_facts[] = {
@@ -77,6 +80,24 @@ static const FactDesc nwfilter_facts[] = {
         { "UUID", "s", FACT_CONST },
 };
 
+/* Model/job.h names the indices. */
+static const FactDesc job_facts[] = {
+        { "Cancelable", "b", 0 },
+        { "DataProcessed", "t", 0 },
+        { "DataRemaining", "t", 0 },
+        { "DataTotal", "t", 0 },
+        { "ExpectedEndTime", "t", 0 },
+        { "Object", "o", FACT_CONST },
+        { "Operation", "s", FACT_CONST },
+        { "Progress", "d", 0 },
+        { "ProgressValid", "b", 0 },
+        { "Rate", "t", 0 },
+        { "StartedByUID", "x", FACT_CONST },
+        { "StartTime", "t", FACT_CONST },
+        { "PolkitObject", "s", FACT_HIDDEN | FACT_CONST },
+        { "Details", "a{ss}", FACT_HIDDEN | FACT_CONST },
+};
+
 /* ---- polkit details, as libvirt's polkit access driver passes them ----- */
 
 #define KEY(k) { k, FROM_KEY, NULL }
@@ -114,6 +135,8 @@ void obj_details(const Obj *o, Details *d) {
                 if (key)
                         details_set(d, key, fact_str(o, "UsageID"));
         }
+        if (o->kind->more_details)
+                o->kind->more_details(o, d);
 }
 
 void kind_xml_details(const Kind *k, const char *name, const char *uuid, const char *mac, Details *d) {
@@ -121,6 +144,21 @@ void kind_xml_details(const Kind *k, const char *name, const char *uuid, const c
                 const DetailDesc *dd = &k->xml_details[i];
                 details_set(d, dd->key, dd->source == FROM_XML_NAME ? name : dd->source == FROM_XML_UUID ? uuid : mac);
         }
+}
+
+/* A job is judged as the object it acts on: it carries that object's
+ * polkit object and details from when it started. */
+static void job_details(const Obj *o, Details *d) {
+        const Value *v = &o->facts[JOB_DETAILS];
+
+        for (size_t i = 0; v->type == 'a' && i < v->items.n; i++) {
+                const Value *e = &v->items.v[i];
+                details_set(d, details_static_key(value_get_str(&e->items.v[0])), value_get_str(&e->items.v[1]));
+        }
+}
+
+static const char *job_polkit_object(const Obj *o) {
+        return value_get_str(&o->facts[JOB_POLKIT_OBJECT]);
 }
 
 /* ---- the registry ------------------------------------------------------- */
@@ -164,6 +202,9 @@ static const Kind kinds[KIND_MAX] = {
                             FACTS(nwfilter_facts), 0, 0,
                             { FACT("nwfilter_name", "Name"), KEY("nwfilter_uuid") },
                             { XML_NAME("nwfilter_name"), XML_UUID("nwfilter_uuid") } },
+        /* Keyed by a number the connection counts up. */
+        [KIND_JOB] = { KIND_JOB, "job", "org.libvirt.Job", "job", false, FACTS(job_facts), -1, 0, { { NULL } },
+                       { { NULL } }, job_details, job_polkit_object },
 };
 
 const Kind *kind_get(KindId id) {
@@ -182,6 +223,10 @@ int kind_fact_index(const Kind *k, const char *name) {
                 if (streq(k->facts[i].name, name))
                         return (int) i;
         return -1;
+}
+
+const char *obj_polkit_object(const Obj *o) {
+        return o->kind->polkit_object ? o->kind->polkit_object(o) : o->kind->name;
 }
 
 const char *obj_name(const Obj *o) {

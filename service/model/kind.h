@@ -23,6 +23,7 @@ typedef enum KindId {
         KIND_NODE_DEVICE,
         KIND_INTERFACE,
         KIND_NWFILTER,
+        KIND_JOB,               /* a long operation in progress (virtbusd's own kind) */
         KIND_MAX
 } KindId;
 
@@ -31,6 +32,10 @@ typedef enum KindId {
 enum {
         FACT_CONST = 1u << 0,   /* never changes while the object exists */
         FACT_HIDDEN = 1u << 1,  /* kept for the daemon (details, lists), not a property */
+        /* Kept by the daemon, not read from libvirt (a domain's running
+         * job): a fresh reading of the object leaves it alone, only
+         * space_set_fact() changes it. */
+        FACT_LOCAL = 1u << 2,
 };
 
 typedef struct FactDesc {
@@ -78,6 +83,12 @@ typedef struct Kind {
          * caller XML before it is made. */
         DetailDesc details[KIND_MAX_DETAILS];
         DetailDesc xml_details[KIND_MAX_DETAILS];
+        /* Details no descriptor can name (a job carries those of the
+         * object it acts on). NULL: none. */
+        void (*more_details)(const Obj *o, Details *d);
+        /* The polkit object an object is judged as, when it is not @name
+         * (a job is judged as the object it acts on). NULL: @name. */
+        const char *(*polkit_object)(const Obj *o);
 } Kind;
 
 const Kind *kind_get(KindId id);
@@ -103,6 +114,8 @@ const char *obj_name(const Obj *o);
 void obj_details(const Obj *o, Details *d);
 /* Adds the details of an object of @k that caller XML describes. */
 void kind_xml_details(const Kind *k, const char *name, const char *uuid, const char *mac, Details *d);
+/* The polkit object @o is judged as: "domain" in org.libvirt.dbus.domain.getattr. */
+const char *obj_polkit_object(const Obj *o);
 /* Which facts differ between @a and @b, one bit per fact index. */
 uint64_t facts_diff(const Kind *k, const Value *a, const Value *b);
 void facts_copy(const Kind *k, Value *dst, const Value *src);

@@ -6,6 +6,7 @@
 
 #include "conn.h"
 #include "domain.h"
+#include "jobs.h"
 #include "log.h"
 #include "objects.h"
 #include "strmap.h"
@@ -374,6 +375,8 @@ static void connection_lost(Connection *c, const char *why) {
         /* Events still in flight for the old connection are ignored. */
         c->gen++;
         strmap_clear(c->unseen);
+        strmap_clear(c->settling);
+        jobs_disconnected(c);
         c->poll_timer = sd_event_source_disable_unref(c->poll_timer);
         drop_vconn(c);
         set_connected(c, false);
@@ -460,6 +463,7 @@ static void connect_done(Task *t) {
                 sd_event_add_time_relative(c->manager->loop, &c->poll_timer, CLOCK_MONOTONIC, POLL_USEC, 0,
                                            on_poll, c);
         replay_pending(c);
+        jobs_connected(c);
         finish_waiters(c, true);
 }
 
@@ -690,41 +694,240 @@ static bool hold_for_unseen(Connection *c, EventItem *ev, bool may_discover) {
         return true;
 }
 
+/* ---- lifecycle events, settled by libvirt's own state ------------------------- */
+
+/* An event says what happened, not always the state and reason libvirt
+ * keeps afterwards: a restore ends with "resumed from snapshot" while
+ * libvirt says "running, restored"; a save pauses the domain with reason
+ * "saving" but sends "suspended, paused"; a cancelled save resumes it with
+ * reason "save canceled". So a domain's state and reason come from libvirt
+ * itself: its events wait while a worker reads them back (one reading
+ * serves every event that arrived before it began), and are announced
+ * together with what it read. Events that arrive meanwhile wait for the
+ * next reading, so the values announced are ones libvirt really had, in
+ * the order it had them. */
+typedef struct Settle {
+        EventItem *head, *tail;         /* waiting for the next reading */
+        bool reading;
+        bool again;                     /* read once more, even without events */
+} Settle;
+
+typedef struct SettleTask {
+        Task task;
+        Connection *conn;
+        unsigned gen;
+        char *key;
+        void *handle;
+        EventItem *batch;               /* the events this reading settles */
+        int state, reason;
+        bool ok;
+} SettleTask;
+
+static void settle_free(void *p) {
+        Settle *st = p;
+
+        if (!st)
+                return;
+        while (st->head) {
+                EventItem *ev = st->head;
+                st->head = ev->next;
+                event_item_free(ev);
+        }
+        free(st);
+}
+
+static void run_settle(Task *t) {
+        SettleTask *tt = (SettleTask *) t;
+
+        tt->ok = virDomainGetState(tt->handle, &tt->state, &tt->reason, 0) == 0;
+}
+
+/* Applies @batch to domain @o's facts, announcing each event, with the
+ * state and reason read after them. Returns the events left over when the
+ * domain ceased to exist on the way (they are about a later one). */
+static EventItem *apply_batch(Connection *c, Obj *o, EventItem *batch, const SettleTask *tt) {
+        Space *s = c->space;
+        _cleanup_free_ char *path = xstrdup(o->path);
+        _cleanup_free_ char *key = xstrdup(o->key);
+        Value next[MAX_FACTS] = { 0 };
+        void *handle = NULL;
+        bool gone = false, paused = false;
+        const unsigned settled[] = { DOM_STATE, DOM_REASON, DOM_ACTIVE, DOM_ID, DOM_UPDATED };
+
+        facts_copy(o->kind, next, o->facts);
+        while (batch && !gone) {
+                EventItem *ev = batch;
+                batch = ev->next;
+                ev->next = NULL;
+                s->changes++;
+                o->changed_at = s->changes;
+                if (ev->name && !streq(value_get_str(&next[DOM_NAME]), ev->name)) {
+                        value_clear(&next[DOM_NAME]);
+                        next[DOM_NAME] = value_str(ev->name);
+                }
+                gone = domain_apply_lifecycle(next, ev->event, ev->detail, ev->dom_id);
+                paused = ev->event == VIR_DOMAIN_EVENT_SUSPENDED;
+                /* libvirt-dbus's signal first: it is what most clients wait for. */
+                emit_lifecycle_signal(c, path, ev);
+                /* The event's virDomainPtr is the freshest (a rename leaves
+                 * the old name in older ones): calls use it from now on. */
+                if (ev->handle) {
+                        if (handle)
+                                virDomainFree(handle);
+                        handle = TAKE_PTR(ev->handle);
+                }
+                event_item_free(ev);
+        }
+        if (gone) {
+                if (handle)
+                        virDomainFree(handle);
+                facts_clear(o->kind, next);
+                space_remove(s, o);
+                return batch;
+        }
+        if (tt && tt->ok) {
+                bool active = tt->state != VIR_DOMAIN_SHUTOFF && tt->state != VIR_DOMAIN_NOSTATE;
+                if (active == next[DOM_ACTIVE].b) {
+                        value_clear(&next[DOM_STATE]);
+                        value_clear(&next[DOM_REASON]);
+                        next[DOM_STATE] = value_i32(tt->state);
+                        next[DOM_REASON] = value_i32(tt->reason);
+                } else
+                        /* libvirt is past these events already; the
+                         * events still to come say how it got there.
+                         * Until then the domain stays as it was rather
+                         * than in a state libvirt never reported. */
+                        for (size_t i = 0; i < ELEMENTSOF(settled); i++)
+                                value_copy(&next[settled[i]], &o->facts[settled[i]]);
+        }
+        space_upsert(s, KIND_DOMAIN, key, next, handle);
+        facts_clear(kind_get(KIND_DOMAIN), next);
+        /* A domain pauses first for most jobs (save, dump, snapshot). */
+        if (paused || (tt && tt->ok && tt->state == VIR_DOMAIN_PAUSED))
+                jobs_hint(c, key);
+        return NULL;
+}
+
+static void settle_start(Connection *c, const char *key, Settle *st);
+
+static void settle_done(Task *t) {
+        SettleTask *tt = (SettleTask *) t;
+        Connection *c = tt->conn;
+        EventItem *left = NULL;
+        Settle *st;
+        Obj *o;
+
+        if (tt->gen != c->gen) {
+                /* A connection that is gone: its events go with it. */
+                while (tt->batch) {
+                        EventItem *ev = tt->batch;
+                        tt->batch = ev->next;
+                        event_item_free(ev);
+                }
+                goto out;
+        }
+        st = strmap_get(c->settling, tt->key);
+        if (st)
+                st->reading = false;
+        o = space_get(c->space, KIND_DOMAIN, tt->key);
+        if (o)
+                left = apply_batch(c, o, tt->batch, tt);
+        else
+                left = tt->batch;
+        /* Events of a domain that went (or of the next one by that UUID)
+         * take the way of events of an unknown domain. */
+        while (left) {
+                EventItem *ev = left;
+                left = ev->next;
+                ev->next = NULL;
+                on_event(ev, c->manager);
+        }
+        st = strmap_get(c->settling, tt->key);
+        if (st && !st->reading) {
+                if (st->head || st->again)
+                        settle_start(c, tt->key, st);
+                else
+                        strmap_remove(c->settling, tt->key);
+        }
+out:
+        if (tt->handle)
+                virDomainFree(tt->handle);
+        free(tt->key);
+        free(tt);
+}
+
+static void settle_start(Connection *c, const char *key, Settle *st) {
+        Obj *o = space_get(c->space, KIND_DOMAIN, key);
+        SettleTask *tt;
+
+        if (!o || !o->handle) {
+                /* Nothing to read: the events go as they are. */
+                EventItem *batch = TAKE_PTR(st->head);
+                st->tail = NULL;
+                strmap_remove(c->settling, key);
+                if (o)
+                        batch = apply_batch(c, o, batch, NULL);
+                while (batch) {
+                        EventItem *ev = batch;
+                        batch = ev->next;
+                        ev->next = NULL;
+                        on_event(ev, c->manager);
+                }
+                return;
+        }
+        tt = xmalloc0(sizeof(*tt));
+        tt->task.run = run_settle;
+        tt->task.done = settle_done;
+        tt->conn = c;
+        tt->gen = c->gen;
+        tt->key = xstrdup(key);
+        /* The newest handle: the last event's, else the table's. */
+        tt->handle = st->tail && st->tail->handle ? st->tail->handle : o->handle;
+        virDomainRef(tt->handle);
+        tt->batch = st->head;
+        st->head = st->tail = NULL;
+        st->again = false;
+        st->reading = true;
+        pool_submit(c->manager->pool, &tt->task);
+}
+
+/* Queues @ev (or, with NULL, only a reading) for domain @key. */
+static void settle(Connection *c, const char *key, EventItem *ev) {
+        Settle *st = strmap_get(c->settling, key);
+
+        if (!st) {
+                st = xmalloc0(sizeof(*st));
+                strmap_put(c->settling, key, st);
+        }
+        if (ev) {
+                ev->next = NULL;
+                if (st->tail)
+                        st->tail->next = ev;
+                else
+                        st->head = ev;
+                st->tail = ev;
+        } else
+                st->again = true;
+        if (!st->reading)
+                settle_start(c, key, st);
+}
+
 /* Returns true when it kept @ev. */
 static bool on_domain_lifecycle(Connection *c, EventItem *ev) {
         Space *s = c->space;
         Obj *o = space_get(s, KIND_DOMAIN, ev->key);
-        _cleanup_free_ char *path = space_path_for(s, KIND_DOMAIN, ev->key);
-        Value next[MAX_FACTS] = { 0 };
-        bool gone;
 
-        s->changes++;
-        if (o)
-                o->changed_at = s->changes;
         if (!o) {
+                _cleanup_free_ char *path = space_path_for(s, KIND_DOMAIN, ev->key);
+                s->changes++;
                 if (hold_for_unseen(c, ev, ev->event != VIR_DOMAIN_EVENT_UNDEFINED &&
                                                    ev->event != VIR_DOMAIN_EVENT_STOPPED))
                         return true;
                 emit_lifecycle_signal(c, path, ev);
                 return false;
         }
-
-        facts_copy(o->kind, next, o->facts);
-        if (ev->name && !streq(value_get_str(&next[DOM_NAME]), ev->name)) {
-                value_clear(&next[DOM_NAME]);
-                next[DOM_NAME] = value_str(ev->name);
-        }
-        gone = domain_apply_lifecycle(next, ev->event, ev->detail, ev->dom_id);
-        /* libvirt-dbus's signal first: it is what most clients wait for. */
-        emit_lifecycle_signal(c, path, ev);
-        if (gone)
-                space_remove(s, o);
-        else
-                /* The event's virDomainPtr is the freshest (a rename leaves
-                 * the old name in older ones): calls use it from now on. */
-                space_upsert(s, KIND_DOMAIN, ev->key, next, TAKE_PTR(ev->handle));
-        facts_clear(kind_get(KIND_DOMAIN), next);
-        return false;
+        settle(c, ev->key, ev);
+        return true;
 }
 
 static void on_object_signal(Connection *c, EventItem *ev) {
@@ -738,6 +941,23 @@ static void on_object_signal(Connection *c, EventItem *ev) {
                 return;
         path = space_path_for(s, ev->kind, ev->key);
         space_signal(s, path, kind_get(ev->kind)->interface, ev->member, ev->args, ev->nargs);
+        if (ev->kind == KIND_DOMAIN && space_get(s, ev->kind, ev->key))
+                switch (ev->id) {
+                case VIR_DOMAIN_EVENT_ID_MIGRATION_ITERATION:
+                        /* Only a running job sends these. */
+                        jobs_hint(c, ev->key);
+                        break;
+                case VIR_DOMAIN_EVENT_ID_JOB_COMPLETED:
+                        jobs_completed_event(c, ev->key);
+                        break;
+                case VIR_DOMAIN_EVENT_ID_REBOOT:
+                        /* A reset sends no lifecycle event, but libvirt
+                         * may say something new about the domain. */
+                        settle(c, ev->key, NULL);
+                        break;
+                default:
+                        break;
+                }
         event_item_free(ev);
 }
 
@@ -779,6 +999,7 @@ static void on_event(EventItem *ev, void *userdata) {
 static void on_added(void *ud, Space *s, Obj *o) {
         /* A call's reply published it first: its waiting events follow. */
         flush_unseen(s->owner, o->kind->id, o->key);
+        jobs_object_added(s->owner, o);
 }
 
 static const SpaceObserver conn_observer = {
@@ -798,6 +1019,7 @@ Connection *manager_add_connection(Manager *m, const char *name, const char *uri
         c->space->owner = c;
         c->uri = xstrdup(uri);
         c->unseen = strmap_new(unseen_free);
+        c->settling = strmap_new(settle_free);
         c->state = CONN_CONNECTING;
         c->backoff_usec = BACKOFF_MIN_USEC;
         m->conns = xrealloc(m->conns, sizeof(*m->conns) * (m->nconns + 1));

@@ -56,8 +56,10 @@ struct Connection {
         sd_event_source *waiting_timer;
         EventItem *pending_head, *pending_tail; /* events that arrived while listing */
         struct StrMap *unseen;  /* "<kind>/<key>" -> events of an object being read */
+        struct StrMap *settling; /* domain key -> its events waiting for libvirt's state */
         EventReg *regs;
         int nregs;
+        struct Jobs *jobs;      /* its long operations (jobs.c) */
 };
 
 struct Manager {

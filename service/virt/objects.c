@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "domain.h"
+#include "jobs.h"
 #include "objects.h"
 #include "util.h"
 
@@ -73,9 +74,21 @@ static int domain_list(virConnectPtr c, void ***handles) {
         return n;
 }
 
+/* ---- jobs: virtbusd's own objects; the handle is what their workers share -- */
+
+static void job_ref(void *h) {
+        job_handle_ref(h);
+}
+
+static void job_unref(void *h) {
+        job_handle_unref(h);
+}
+
 static const VirtKind virt_kinds[KIND_MAX] = {
         [KIND_DOMAIN] = { domain_ref, domain_unref, domain_key, domain_fetch, domain_lookup, domain_list,
                           VIR_ERR_NO_DOMAIN },
+        /* Neither listed nor looked up in libvirt: the daemon makes them. */
+        [KIND_JOB] = { job_ref, job_unref, NULL, NULL, NULL, NULL, VIR_ERR_OPERATION_INVALID },
 };
 
 const VirtKind *virt_kind(KindId k) {

@@ -3,7 +3,9 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <fcntl.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 
 #include "log.h"
 #include "pool.h"
@@ -247,5 +249,29 @@ void test_delay(void) {
                 if (ms > 0 && ms < 600000)
                         usleep((useconds_t) ms * 1000);
         }
+#endif
+}
+
+void test_barrier(const char *point) {
+#ifdef VIRTBUS_TEST_DELAY_SEAM
+        const char *dir = getenv("VIRTBUS_TEST_BARRIER_DIR");
+        _cleanup_free_ char *path = NULL;
+        struct stat st;
+        char buf[64];
+        ssize_t n;
+        int fd;
+
+        if (!dir || !*dir || !point || strchr(point, '/'))
+                return;
+        path = xasprintf("%s/%s", dir, point);
+        if (stat(path, &st) < 0 || !S_ISFIFO(st.st_mode))
+                return;
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return;
+        do
+                n = read(fd, buf, sizeof(buf));
+        while (n > 0 || (n < 0 && errno == EINTR));
+        close(fd);
 #endif
 }

@@ -35,3 +35,9 @@ unsigned pool_pending(Pool *p);
 /* Test builds only: sleeps VIRTBUS_TEST_DELAY_MS before a long operation,
  * so tests can hold one in flight. A no-op otherwise. */
 void test_delay(void);
+/* Test builds only: when VIRTBUS_TEST_BARRIER_DIR holds a FIFO named
+ * @point, the worker opens it for reading, which returns once the test has
+ * opened it for writing (so the test knows the worker is here), and reads
+ * until the test closes it (which lets the worker go on). A no-op
+ * otherwise. */
+void test_barrier(const char *point);

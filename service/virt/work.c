@@ -30,9 +30,29 @@ void work_fail_msg(Work *w, int code, const char *fmt, ...) {
         w->err.message = msg;
 }
 
+void work_need_perm(Work *w, const char *object, const char *perm, const Details *details) {
+        WorkPerm *p;
+
+        w->perms = xrealloc(w->perms, sizeof(WorkPerm) * (w->nperms + 1));
+        p = &w->perms[w->nperms++];
+        memset(p, 0, sizeof(*p));
+        p->object = object;
+        p->perm = perm;
+        details_copy(&p->details, details);
+}
+
+void work_perms_free(WorkPerm *perms, unsigned n) {
+        for (unsigned i = 0; i < n; i++)
+                details_clear(&perms[i].details);
+        free(perms);
+}
+
 void work_clear_results(Work *w) {
         value_clear_many(w->out, WORK_MAX_OUT);
         details_clear(&w->details);
+        work_perms_free(w->perms, w->nperms);
+        w->perms = NULL;
+        w->nperms = 0;
         virResetError(&w->err);
         w->r = 0;
         if (w->have_after)

@@ -17,6 +17,14 @@
 #define WORK_MAX_OUT 4
 
 typedef struct Work Work;
+typedef struct JobHandle JobHandle;
+
+/* A permission a call needs on another object than its target, found on
+ * a worker before authorization (the volumes a removal takes along). */
+typedef struct WorkPerm {
+        const char *object, *perm;      /* static storage */
+        Details details;                /* that object's polkit details */
+} WorkPerm;
 union ShapeFn;
 
 struct Work {
@@ -35,9 +43,12 @@ struct Work {
         char *const *prefix;
         const char *snapshot_prefix;
         bool capture_after;             /* read the target's facts after success */
+        JobHandle *job;                 /* the job the call runs as, referenced, or NULL */
 
         /* Out. */
         Details details;                /* resolve steps: for polkit */
+        WorkPerm *perms;                /* resolve steps: more permissions to ask for */
+        unsigned nperms;
         Value out[WORK_MAX_OUT];
         int r;                          /* < 0: failed, see err */
         virError err;
@@ -54,6 +65,10 @@ struct Work {
 /* Records libvirt's last error as the result. */
 void work_fail(Work *w);
 void work_fail_msg(Work *w, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Resolve steps: the call also needs @perm on @object (a polkit object),
+ * whose details are @details. */
+void work_need_perm(Work *w, const char *object, const char *perm, const Details *details);
+void work_perms_free(WorkPerm *perms, unsigned n);
 /* Clears everything the worker produced (the inputs stay). */
 void work_clear_results(Work *w);
 
