@@ -60,6 +60,9 @@ struct Connection {
         EventReg *regs;
         int nregs;
         struct Jobs *jobs;      /* its long operations (jobs.c) */
+        bool installing;        /* a listing is being installed */
+        sd_event_source *recheck_timer;
+        bool rechecking;        /* a worker lists what libvirt still defines */
 };
 
 struct Manager {
@@ -89,3 +92,8 @@ virConnectPtr conn_ref_vconn(Connection *c);
 /* Lists @kind again in the background and publishes the differences (kinds
  * without libvirt events are kept current this way). */
 void conn_refresh(Connection *c, KindId kind);
+
+/* How often a connection compares the inactive domains libvirt defines
+ * with its table, for those that leave without an event (an offline
+ * migration tells its source nothing). */
+uint64_t conn_recheck_usec(void);
