@@ -1148,6 +1148,11 @@ uint64_t conn_recheck_usec(void) {
         return RECHECK_USEC;
 }
 
+void conn_reread(Connection *c, KindId kind, const char *key) {
+        if (kind == KIND_DOMAIN && c->state == CONN_UP && space_get(c->space, kind, key))
+                settle(c, key, NULL);
+}
+
 /* ---- the manager ------------------------------------------------------- */
 
 static void on_added(void *ud, Space *s, Obj *o) {

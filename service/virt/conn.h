@@ -97,3 +97,8 @@ void conn_refresh(Connection *c, KindId kind);
  * with its table, for those that leave without an event (an offline
  * migration tells its source nothing). */
 uint64_t conn_recheck_usec(void);
+
+/* Reads object @key of @kind back from libvirt and publishes what it says,
+ * removing it when libvirt no longer has it (domains; a no-op for other
+ * kinds). */
+void conn_reread(Connection *c, KindId kind, const char *key);
