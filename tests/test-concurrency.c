@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Long operations never hold up other callers. The service runs with
  * VIRTBUS_TEST_DELAY_MS (a seam compiled in only with -Dtest_delay_seam=true)
- * so that every Save and DomainRestore waits on its worker before calling
- * libvirt; while one is in flight, cheap calls must be answered. No timings
+ * so that every Save and DomainRestore (and slow storage work) waits on its
+ * worker before calling libvirt; while one is in flight, cheap calls must be answered. No timings
  * are asserted: only that the cheap replies come while the slow reply has
  * not. */
 #include "harness.h"
@@ -238,6 +238,45 @@ test_restore_in_flight(VbFixture *f, gconstpointer data)
     vb_assert_state(f, TEST_DOMAIN_PATH, VIR_DOMAIN_RUNNING);
 }
 
+#define POOL_PATH "/org/libvirt/Test/storagepool/_dfe224cb_28fb_8dd0_c4b2_64eb3f0f4566"
+#define NETWORK_PATH "/org/libvirt/Test/network/_dd8fe884_6c02_601e_7551_cca97df1c5df"
+
+/* Slow storage work (here a copy of a volume; building, deleting, wiping
+ * and resizing run the same way) holds up neither the pool's reads nor
+ * other objects. */
+static void
+test_storage_in_flight(VbFixture *f, gconstpointer data)
+{
+    g_autoptr(GVariant) made = vb_call_ok(
+        f, POOL_PATH, "org.libvirt.StoragePool", "StorageVolCreateXML",
+        g_variant_new("(su)", "<volume><name>vb-source</name><capacity>1048576</capacity></volume>", 0), "(o)");
+    const char *source;
+    g_variant_get(made, "(&o)", &source);
+    g_autoptr(GVariant) key = vb_get_property(f, source, "org.libvirt.StorageVol", "Key");
+
+    SlowCall *copy = slow_call_start(
+        f, POOL_PATH, "org.libvirt.StoragePool", "StorageVolCreateXMLFrom",
+        g_variant_new("(ssu)", "<volume><name>vb-copy</name><capacity>1048576</capacity></volume>",
+                      g_variant_get_string(key, NULL), 0));
+
+    g_autoptr(GVariant) pool_xml = vb_call_ok(f, POOL_PATH, "org.libvirt.StoragePool", "GetXMLDesc",
+                                              g_variant_new("(u)", 0), "(s)");
+    assert_still_pending(copy, "the pool's GetXMLDesc");
+    g_assert_true(vb_get_bool(f, POOL_PATH, "org.libvirt.StoragePool", "Active"));
+    assert_still_pending(copy, "the pool's Active");
+    g_autoptr(GVariant) net_xml = vb_call_ok(f, NETWORK_PATH, "org.libvirt.Network", "GetXMLDesc",
+                                             g_variant_new("(u)", 0), "(s)");
+    assert_still_pending(copy, "a network's GetXMLDesc");
+    g_autoptr(GVariant) pools = vb_call_ok(f, VB_TEST_PATH, VB_IFACE_CONNECT, "ListStoragePools",
+                                           g_variant_new("(u)", 0), "(ao)");
+    assert_still_pending(copy, "ListStoragePools");
+
+    g_autoptr(GDBusMessage) reply = slow_call_finish(copy);
+    assert_reply_ok(reply);
+    g_autoptr(GVariant) found = vb_call_ok(f, POOL_PATH, "org.libvirt.StoragePool", "StorageVolLookupByName",
+                                           g_variant_new("(s)", "vb-copy"), "(o)");
+}
+
 static void
 skip_no_seam(void)
 {
@@ -262,6 +301,7 @@ main(int argc, char **argv)
     add("/concurrency/reads-on-busy-domain", test_reads_on_busy_domain);
     add("/concurrency/second-job-same-domain", test_second_job_same_domain);
     add("/concurrency/restore-in-flight", test_restore_in_flight);
+    add("/concurrency/storage-in-flight", test_storage_in_flight);
 
     return vb_run();
 }

@@ -569,14 +569,22 @@ test_object_manager(VbFixture *f, gconstpointer data)
     g_assert_cmpstr(g_variant_get_type_string(state), ==, "i");
     g_assert_cmpint(g_variant_get_int32(state), ==, VIR_DOMAIN_RUNNING);
 
-    /* Exactly the Connect object and the one domain. */
-    gsize libvirt_objects = 0;
+    /* Exactly one Connect object and the one domain (the test driver's
+     * networks, pools, devices and interfaces are there too). */
+    gsize connects = 0, domains = 0;
     GVariantIter iter;
     const char *path;
+    GVariant *ifaces;
     g_variant_iter_init(&iter, objects);
-    while (g_variant_iter_next(&iter, "{&o@a{sa{sv}}}", &path, NULL))
-        libvirt_objects++;
-    g_assert_cmpuint(libvirt_objects, ==, 2);
+    while (g_variant_iter_next(&iter, "{&o@a{sa{sv}}}", &path, &ifaces)) {
+        g_autoptr(GVariant) c = g_variant_lookup_value(ifaces, VB_IFACE_CONNECT, NULL);
+        g_autoptr(GVariant) d = g_variant_lookup_value(ifaces, VB_IFACE_DOMAIN, NULL);
+        connects += c != NULL;
+        domains += d != NULL;
+        g_variant_unref(ifaces);
+    }
+    g_assert_cmpuint(connects, ==, 1);
+    g_assert_cmpuint(domains, ==, 1);
 }
 
 static void

@@ -401,20 +401,24 @@ test_memory_peek(VbFixture *f, gconstpointer data)
     gsize n;
 
     vq_guest_start(f, g, xml);
-    /* The BIOS at the top of the first megabyte does not change while the
-     * guest sits in its firmware: libvirt, asked directly, reads the same. */
+    /* The firmware's ROM at the top of the first 4 GiB never changes (the
+     * copy below 1 MiB does while the firmware starts): libvirt, asked
+     * directly, reads the same, ending in the x86 reset vector, a far jump
+     * (0xea) 16 bytes below 4 GiB. */
     g_autoptr(GVariant) r = dom_call(f, g, "MemoryPeek",
-                                     g_variant_new("(ttu)", (guint64)0xfffc0, (guint64)sizeof(own), VIR_MEMORY_PHYSICAL),
+                                     g_variant_new("(ttu)", (guint64)0xffffffc0, (guint64)sizeof(own),
+                                                   VIR_MEMORY_PHYSICAL),
                                      "(ay)");
     g_autoptr(GVariant) bytes = g_variant_get_child_value(r, 0);
     const guint8 *peeked = g_variant_get_fixed_array(bytes, &n, 1);
     virConnectPtr conn = vq_connect();
     virDomainPtr dom = virDomainLookupByUUIDString(conn, g->uuid);
     g_assert_nonnull(dom);
-    g_assert_cmpint(virDomainMemoryPeek(dom, 0xfffc0, sizeof(own), own, VIR_MEMORY_PHYSICAL), ==, 0);
+    g_assert_cmpint(virDomainMemoryPeek(dom, 0xffffffc0, sizeof(own), own, VIR_MEMORY_PHYSICAL), ==, 0);
     virDomainFree(dom);
     virConnectClose(conn);
     g_assert_cmpmem(peeked, n, own, sizeof(own));
+    g_assert_cmpuint(peeked[0x30], ==, 0xea);
 
     g_autoptr(GError) e = dom_err(f, g, "MemoryPeek", g_variant_new("(ttu)", (guint64)0, (guint64)16, 0));
     vb_assert_error(e, VB_ERR_INVALID_ARG);

@@ -369,6 +369,10 @@ on_added(GDBusConnection *bus, const gchar *sender, const gchar *path, const gch
     g_autoptr(GError) error = NULL;
 
     g_variant_get(params, "(&o@a{sa{sv}})", &obj, NULL);
+    /* Other kinds come and go too (libvirtd gives a network defined
+     * without a UUID a new one each time it starts). */
+    if (!g_str_has_prefix(obj, QEMU_DOMAIN_PREFIX))
+        return;
     p->count++;
     g_autoptr(GVariant) r = g_dbus_connection_call_sync(
         bus, VB_BUS_NAME, obj, VB_IFACE_PROPERTIES, "Get",

@@ -33,6 +33,10 @@ static inline const char *strna(const char *s) {
         return s ? s : "n/a";
 }
 
+static inline const char *strempty(const char *s) {
+        return s ? s : "";
+}
+
 #define streq(a, b) (strcmp((a), (b)) == 0)
 
 static inline void *steal_pointer(void *pp) {

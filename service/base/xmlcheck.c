@@ -116,6 +116,13 @@ int xml_check_object(const char *xml, const char *what, sd_bus_error *error, Xml
         if (r == -EEXIST)
                 r = sd_bus_error_setf(error, VIRTBUS_ERROR_XML,
                                       "%s: more than one <name> or <uuid> element", what);
+        if (r >= 0 && !out->name) {
+                /* Host interfaces carry their name as an attribute. */
+                xmlNodePtr root = xmlDocGetRootElement(doc);
+                xmlChar *v = root ? xmlGetNoNsProp(root, BAD_CAST "name") : NULL;
+                out->name = v ? strdup((const char *) v) : NULL;
+                xmlFree(v);
+        }
         if (r >= 0)
                 out->mac = root_child_attr(doc, "mac", "address");
         xmlFreeDoc(doc);

@@ -34,6 +34,7 @@ typedef enum AskWhat {
         ASK_MONITOR,
         ASK_PERM,               /* one of the call's permissions */
         ASK_OBJECT,             /* whether an object may be seen */
+        ASK_ARG_OBJECT,         /* a permission on an object an argument names */
 } AskWhat;
 
 struct Ask {
@@ -62,6 +63,10 @@ bool access_may_see(const Seen *seen, Space *s, const Obj *o) {
                 return true;
         _cleanup_free_ char *k = seen_key(s, o->kind->id, o->key);
         return strmap_get(seen->yes, k) != NULL;
+}
+
+bool access_sees_all(const Seen *seen) {
+        return !seen || seen->all;
 }
 
 static void asks_free(Call *c) {
@@ -280,6 +285,39 @@ void access_lookup(Call *c) {
 
 /* ---- the call's own permissions ------------------------------------------ */
 
+static const Kind *kind_by_polkit_object(const char *object);
+
+/* The details of the object argument @p->on_arg names by key, from the
+ * table (just its key when the table does not know it). */
+static void arg_object_details(Call *c, const Perm *p, Details *d) {
+        const Kind *k = kind_by_polkit_object(p->object);
+        unsigned arg = (unsigned) p->on_arg - 1;
+        const char *key = arg < c->nin && c->in[arg].type == 's' ? c->in[arg].s : "";
+        Obj *o = k ? space_get(c->space, k->id, key) : NULL;
+
+        driver_details(c, c->space, d);
+        if (o)
+                obj_details(o, d);
+        else if (k && k->id == KIND_STORAGE_VOL)
+                details_set(d, "vol_key", key);
+}
+
+static void hide_arg_object(Call *c, unsigned ask) {
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        _cleanup_free_ char *key = NULL;
+
+        /* Only volumes are named so (the source of a copy): libvirt's own
+         * text for a key that names none. */
+        for (unsigned i = 0; i < ROW_MAX_PERMS && !key; i++) {
+                const Perm *p = &c->row->perms[i];
+                if (p->object && p->on_arg > 0 && (unsigned) p->on_arg - 1 < c->nin)
+                        key = utf8_truncate(value_get_str(&c->in[p->on_arg - 1]), 256);
+        }
+        sd_bus_error_setf(&e, errors_name_for_code(VIR_ERR_NO_STORAGE_VOL),
+                          "Storage volume not found: no storage vol with matching key %s", strempty(key));
+        call_fail(c, &e);
+}
+
 static bool perm_applies(Call *c, const Perm *p) {
         uint64_t flags = c->flags_arg >= 0 && c->in[c->flags_arg].type == 'u' ? c->in[c->flags_arg].u : 0;
 
@@ -358,7 +396,8 @@ static void authorize_step(Call *c) {
                         return call_continue(c);
                 c->round = 2;
                 const char *verb = c->property ? c->property : sd_bus_message_get_member(c->msg);
-                Details d = { 0 };
+                Details d = { 0 }, other[ROW_MAX_PERMS * 4];
+                memset(other, 0, sizeof(other));
                 Details *extra = xmalloc0(sizeof(Details) * (c->work.nperms + 1));
                 const Details **dv = xmalloc0(sizeof(Details *) * (n + c->work.nperms + 1));
                 driver_details(c, c->space, &d);
@@ -370,8 +409,16 @@ static void authorize_step(Call *c) {
                 details_set(&d, "verb", verb);
                 asks_free(c);
                 for (unsigned i = 0; i < n; i++) {
-                        ask_add(c, ASK_PERM, action_name(perms[i]->object, perms[i]->perm));
+                        Ask *a = ask_add(c, ASK_PERM, action_name(perms[i]->object, perms[i]->perm));
                         dv[i] = &d;
+                        if (perms[i]->on_arg > 0) {
+                                /* About another object the arguments name:
+                                 * its own details. */
+                                arg_object_details(c, perms[i], &other[i]);
+                                details_set(&other[i], "verb", verb);
+                                dv[i] = &other[i];
+                                a->what = ASK_ARG_OBJECT;
+                        }
                 }
                 /* Permissions on the other objects the call found (the
                  * volumes a removal takes along), each with its own
@@ -386,12 +433,19 @@ static void authorize_step(Call *c) {
                 }
                 ask_all(c, dv, sd_bus_message_get_allow_interactive_authorization(c->msg));
                 details_clear(&d);
+                for (unsigned i = 0; i < n; i++)
+                        details_clear(&other[i]);
                 for (unsigned i = 0; i < c->work.nperms; i++)
                         details_clear(&extra[i]);
                 free(extra);
                 free(dv);
                 return;
         }
+        /* An object the arguments name that the caller may not see does
+         * not exist, as for any lookup. */
+        for (unsigned i = 0; i < c->nasks; i++)
+                if (c->asks[i].what == ASK_ARG_OBJECT && c->asks[i].verdict == VERDICT_NO)
+                        return hide_arg_object(c, i);
         /* The first refusal in the row's order names the action. */
         for (unsigned i = 0; i < c->nasks; i++)
                 if (c->asks[i].verdict == VERDICT_FAILED)
@@ -419,7 +473,9 @@ static const Kind *kind_by_polkit_object(const char *object) {
 static void list_step(Call *c) {
         Manager *m = dispatcher_manager(c->d);
         const char *perm = c->row && c->row->filter.perm ? c->row->filter.perm : "getattr";
-        const Kind *only = c->list_object ? kind_by_polkit_object(c->list_object) : NULL;
+        /* Only the kind the list shows is asked about. */
+        const char *object = c->list_object ? c->list_object : c->row ? c->row->filter.object : NULL;
+        const Kind *only = object ? kind_by_polkit_object(object) : NULL;
 
         if (!c->seen) {
                 c->seen = xmalloc0(sizeof(*c->seen));

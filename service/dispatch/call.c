@@ -882,7 +882,7 @@ static void call_reply(Call *c) {
         if (w->r < 0) {
                 /* Where polkit hides objects, a missing one and a hidden one
                  * must read the same: both get the daemon's text. */
-                const VirtKind *vk = virt_kind(c->kind);
+                const VirtKind *vk = virt_kind(c->row && c->row->publish == PUBLISH_LOOKUP ? c->row->finds : c->kind);
                 if (c->not_found && vk && w->err.code == vk->no_object && c->d->opts.authorize)
                         sd_bus_error_set(&e, errors_name_for_code(w->err.code), c->not_found);
                 else
@@ -967,13 +967,16 @@ static int parse(Call *c, sd_bus_error *error) {
         r = marshal_read_all(c->msg, sig, c->in, CALL_MAX_ARGS, &c->nin, error);
         if (r < 0)
                 return r;
-        if (row->not_found && c->nin > 0) {
-                _cleanup_free_ char *arg = c->in[0].type == 'i' ? xasprintf("%d", c->in[0].i)
-                                                                : utf8_truncate(value_get_str(&c->in[0]), 256);
+        if (row->not_found && c->nin > (unsigned) row->not_found_arg) {
+                unsigned a = (unsigned) row->not_found_arg;
+                _cleanup_free_ char *arg = c->in[a].type == 'i' ? xasprintf("%d", c->in[a].i)
+                                                                : utf8_truncate(value_get_str(&c->in[a]), 256);
+                _cleanup_free_ char *next = a + 1 < c->nin && c->in[a + 1].type == 's'
+                                                    ? utf8_truncate(value_get_str(&c->in[a + 1]), 256) : NULL;
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
-                /* The rows' texts are literals with one %s. */
-                c->not_found = xasprintf(row->not_found, arg);
+                /* The rows' texts are literals with one or two %s. */
+                c->not_found = xasprintf(row->not_found, arg, strempty(next));
 #pragma GCC diagnostic pop
         }
         return access_check_args(c, error);
@@ -1164,6 +1167,14 @@ void call_continue(Call *c) {
                  * asked instead of waiting for an event. */
                 if ((c->row->flags & ROW_MIGRATES) && w->gone_after && space_get(c->space, c->kind, c->key))
                         conn_reread(c->conn, c->kind, c->key);
+                if (c->has_target && (c->row->flags & ROW_CHANGE) && !conn_kind_has_events(c->conn, c->kind)) {
+                        /* No event will announce the change (volumes, host
+                         * interfaces, network filters): what the worker saw
+                         * right after the call is the news. */
+                        publish_after(c, true);
+                        c->phase = PHASE_DONE;
+                        return call_reply(c);
+                }
                 if (!caught_up(c) &&
                     sd_event_add_time_relative(c->d->loop, &c->deadline, CLOCK_MONOTONIC, CATCH_UP_USEC, 0,
                                                on_deferred_timeout, c) >= 0) {

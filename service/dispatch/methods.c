@@ -11,6 +11,13 @@ const Interface *const interfaces[] = {
         &domain_interface,
         &snapshot_interface,
         &job_interface,
+        &network_interface,
+        &storage_pool_interface,
+        &storage_vol_interface,
+        &secret_interface,
+        &node_device_interface,
+        &interface_interface,
+        &nwfilter_interface,
         NULL,
 };
 

@@ -40,12 +40,18 @@ typedef struct Perm {
         uint64_t value;
         int arg;
         const char *value_name; /* the flags or value as written, for the printed table */
+        /* 1 + the argument that names (by key) the object this permission
+         * is about, when it is not the call's own (the source volume of a
+         * copy); 0 for the call's object. */
+        int on_arg;
 } Perm;
 
 #define PERM(obj, p) { obj, p, WHEN_ALWAYS, 0, -1, NULL }
 #define PERM_IF_FLAGS(obj, p, f) { obj, p, WHEN_FLAGS_ALL, (f), -1, #f }
 #define PERM_UNLESS_FLAGS(obj, p, f) { obj, p, WHEN_FLAGS_NONE, (f), -1, #f }
 #define PERM_IF_ARG(obj, p, i, v) { obj, p, WHEN_ARG_EQUALS, (v), (i), #v }
+/* About the object whose key argument @i names, with its own details. */
+#define PERM_ON_ARG(obj, p, i) { obj, p, WHEN_ALWAYS, 0, -1, NULL, (i) + 1 }
 /* libvirt's rule for calls that may change the persistent definition:
  * "save" unless only the live domain is affected. */
 #define PERMS_AFFECT(obj) PERM(obj, "write"), \
@@ -161,6 +167,9 @@ typedef struct Row {
         /* Lookups: what a hidden or missing object answers, formatted with
          * the first argument (libvirt's own text for a missing one). */
         const char *not_found;
+        /* The argument the text names (the usage id of SecretLookupByUsage);
+         * a second %s takes the argument after it. */
+        int not_found_arg;
         /* Lookups: the kind of what they find, which the caller must be
          * allowed to see (getattr). */
         KindId finds;
@@ -194,7 +203,9 @@ typedef struct Interface {
 
 /* Every interface, NULL-terminated. */
 extern const Interface *const interfaces[];
-extern const Interface connect_interface, domain_interface, snapshot_interface, job_interface;
+extern const Interface connect_interface, domain_interface, snapshot_interface, job_interface, network_interface,
+        storage_pool_interface, storage_vol_interface, secret_interface, node_device_interface,
+        interface_interface, nwfilter_interface;
 
 const Interface *interface_by_name(const char *name);
 const Row *interface_row(const Interface *iface, RowType type, const char *member);

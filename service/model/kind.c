@@ -3,6 +3,7 @@
 
 #include "domain.h"
 #include "job.h"
+#include "lifecycle.h"
 #include "kind.h"
 #include "util.h"
 
@@ -163,48 +164,86 @@ static const char *job_polkit_object(const Obj *o) {
 
 /* ---- the registry ------------------------------------------------------- */
 
-#define FACTS(f) f, ELEMENTSOF(f)
+#define FACTS(f) .facts = f, .nfacts = ELEMENTSOF(f)
 
 static const Kind kinds[KIND_MAX] = {
-        [KIND_CONNECT] = { KIND_CONNECT, "connect", "org.libvirt.Connect", NULL, false,
-                           FACTS(connect_facts), -1, 0 },
-        [KIND_DOMAIN] = { KIND_DOMAIN, "domain", "org.libvirt.Domain", "domain", true,
-                          FACTS(domain_facts), DOM_NAME,
-                          (1u << DOM_STATE) | (1u << DOM_PERSISTENT) | (1u << DOM_NAME),
-                          { FACT("domain_name", "Name"), KEY("domain_uuid") },
-                          { XML_NAME("domain_name"), XML_UUID("domain_uuid") } },
-        [KIND_NETWORK] = { KIND_NETWORK, "network", "org.libvirt.Network", "network", true,
-                           FACTS(network_facts), 2, 0,
-                           { FACT("network_name", "Name"), KEY("network_uuid") },
-                           { XML_NAME("network_name"), XML_UUID("network_uuid") } },
-        [KIND_STORAGE_POOL] = { KIND_STORAGE_POOL, "storage-pool", "org.libvirt.StoragePool", "storagepool",
-                                true, FACTS(pool_facts), 2, 0,
-                                { FACT("pool_name", "Name"), KEY("pool_uuid") },
-                                { XML_NAME("pool_name"), XML_UUID("pool_uuid") } },
-        [KIND_STORAGE_VOL] = { KIND_STORAGE_VOL, "storage-vol", "org.libvirt.StorageVol", "storagevol", false,
-                               FACTS(vol_facts), 0, 0,
-                               { FACT("pool_name", "PoolName"), FACT("pool_uuid", "PoolUUID"),
-                                 FACT("vol_name", "Name"), KEY("vol_key") },
-                               { XML_NAME("vol_name") } },
-        [KIND_SECRET] = { KIND_SECRET, "secret", "org.libvirt.Secret", "secret", true,
-                          FACTS(secret_facts), -1, 0,
-                          { KEY("secret_uuid") },
-                          { XML_UUID("secret_uuid") } },
-        [KIND_NODE_DEVICE] = { KIND_NODE_DEVICE, "node-device", "org.libvirt.NodeDevice", "nodedev", false,
-                               FACTS(nodedev_facts), 0, 0,
-                               { KEY("node_device_name") },
-                               { XML_NAME("node_device_name") } },
-        [KIND_INTERFACE] = { KIND_INTERFACE, "interface", "org.libvirt.Interface", "interface", false,
-                             FACTS(iface_facts), 2, 0,
-                             { FACT("interface_name", "Name"), FACT("interface_macaddr", "MAC") },
-                             { XML_NAME("interface_name"), XML_MAC("interface_macaddr") } },
-        [KIND_NWFILTER] = { KIND_NWFILTER, "nwfilter", "org.libvirt.NWFilter", "nwfilter", true,
-                            FACTS(nwfilter_facts), 0, 0,
-                            { FACT("nwfilter_name", "Name"), KEY("nwfilter_uuid") },
-                            { XML_NAME("nwfilter_name"), XML_UUID("nwfilter_uuid") } },
-        /* Keyed by a number the connection counts up. */
-        [KIND_JOB] = { KIND_JOB, "job", "org.libvirt.Job", "job", false, FACTS(job_facts), -1, 0, { { NULL } },
-                       { { NULL } }, job_details, job_polkit_object },
+        [KIND_CONNECT] = {
+                .id = KIND_CONNECT, .name = "connect", .interface = "org.libvirt.Connect",
+                FACTS(connect_facts), .name_fact = -1,
+        },
+        [KIND_DOMAIN] = {
+                .id = KIND_DOMAIN, .name = "domain", .interface = "org.libvirt.Domain", .segment = "domain",
+                .uuid_keys = true, FACTS(domain_facts), .name_fact = DOM_NAME,
+                .event_facts = (1u << DOM_STATE) | (1u << DOM_PERSISTENT) | (1u << DOM_NAME),
+                .details = { FACT("domain_name", "Name"), KEY("domain_uuid") },
+                .xml_details = { XML_NAME("domain_name"), XML_UUID("domain_uuid") },
+                .lifecycle_signal = "DomainEvent", .lifecycle_detail = true,
+                .apply_lifecycle = domain_apply_lifecycle, .event_creates = domain_event_creates,
+        },
+        [KIND_NETWORK] = {
+                .id = KIND_NETWORK, .name = "network", .interface = "org.libvirt.Network", .segment = "network",
+                .uuid_keys = true, FACTS(network_facts), .name_fact = NET_NAME,
+                .event_facts = (1u << NET_ACTIVE) | (1u << NET_PERSISTENT),
+                .details = { FACT("network_name", "Name"), KEY("network_uuid") },
+                .xml_details = { XML_NAME("network_name"), XML_UUID("network_uuid") },
+                /* libvirt-dbus's NetworkEvent has no detail. */
+                .lifecycle_signal = "NetworkEvent", .lifecycle_detail = false,
+                .apply_lifecycle = network_apply_lifecycle, .event_creates = network_event_creates,
+        },
+        [KIND_STORAGE_POOL] = {
+                .id = KIND_STORAGE_POOL, .name = "storage-pool", .interface = "org.libvirt.StoragePool",
+                .segment = "storagepool", .uuid_keys = true, FACTS(pool_facts), .name_fact = POOL_NAME,
+                .event_facts = (1u << POOL_ACTIVE) | (1u << POOL_PERSISTENT),
+                .details = { FACT("pool_name", "Name"), KEY("pool_uuid") },
+                .xml_details = { XML_NAME("pool_name"), XML_UUID("pool_uuid") },
+                .lifecycle_signal = "StoragePoolEvent", .lifecycle_detail = true,
+                .apply_lifecycle = pool_apply_lifecycle, .event_creates = pool_event_creates,
+        },
+        /* Volumes have no events: their pool's events and the calls that
+         * change them keep them current. */
+        [KIND_STORAGE_VOL] = {
+                .id = KIND_STORAGE_VOL, .name = "storage-vol", .interface = "org.libvirt.StorageVol",
+                .segment = "storagevol", FACTS(vol_facts), .name_fact = VOL_NAME,
+                .details = { FACT("pool_name", "PoolName"), FACT("pool_uuid", "PoolUUID"), FACT("vol_name", "Name"),
+                             KEY("vol_key") },
+                .xml_details = { XML_NAME("vol_name") },
+        },
+        [KIND_SECRET] = {
+                .id = KIND_SECRET, .name = "secret", .interface = "org.libvirt.Secret", .segment = "secret",
+                .uuid_keys = true, FACTS(secret_facts), .name_fact = -1,
+                .details = { KEY("secret_uuid") },
+                .xml_details = { XML_UUID("secret_uuid") },
+                .lifecycle_signal = "SecretEvent", .lifecycle_detail = true,
+                .apply_lifecycle = secret_apply_lifecycle, .event_creates = secret_event_creates,
+        },
+        [KIND_NODE_DEVICE] = {
+                .id = KIND_NODE_DEVICE, .name = "node-device", .interface = "org.libvirt.NodeDevice",
+                .segment = "nodedev", FACTS(nodedev_facts), .name_fact = DEV_NAME,
+                .details = { KEY("node_device_name") },
+                .xml_details = { XML_NAME("node_device_name") },
+                .lifecycle_signal = "NodeDeviceEvent", .lifecycle_detail = true,
+                .apply_lifecycle = nodedev_apply_lifecycle, .event_creates = nodedev_event_creates,
+        },
+        /* Host interfaces and network filters have no events in libvirt. */
+        [KIND_INTERFACE] = {
+                .id = KIND_INTERFACE, .name = "interface", .interface = "org.libvirt.Interface",
+                .segment = "interface", FACTS(iface_facts), .name_fact = IFACE_NAME,
+                .details = { FACT("interface_name", "Name"), FACT("interface_macaddr", "MAC") },
+                .xml_details = { XML_NAME("interface_name"), XML_MAC("interface_macaddr") },
+        },
+        [KIND_NWFILTER] = {
+                .id = KIND_NWFILTER, .name = "nwfilter", .interface = "org.libvirt.NWFilter",
+                .segment = "nwfilter", .uuid_keys = true, FACTS(nwfilter_facts), .name_fact = NWFILTER_NAME,
+                .details = { FACT("nwfilter_name", "Name"), KEY("nwfilter_uuid") },
+                .xml_details = { XML_NAME("nwfilter_name"), XML_UUID("nwfilter_uuid") },
+        },
+        /* Keyed by a number the connection counts up; judged as the
+         * object it acts on. */
+        [KIND_JOB] = {
+                .id = KIND_JOB, .name = "job", .interface = "org.libvirt.Job", .segment = "job",
+                FACTS(job_facts), .name_fact = -1,
+                .more_details = job_details, .polkit_object = job_polkit_object,
+        },
 };
 
 const Kind *kind_get(KindId id) {

@@ -89,6 +89,15 @@ typedef struct Kind {
         /* The polkit object an object is judged as, when it is not @name
          * (a job is judged as the object it acts on). NULL: @name. */
         const char *(*polkit_object)(const Obj *o);
+        /* libvirt's lifecycle events of the kind are relayed as this signal
+         * of org.libvirt.Connect (NULL: the kind has no events), with the
+         * event's detail when @lifecycle_detail (NetworkEvent has none). */
+        const char *lifecycle_signal;
+        bool lifecycle_detail;
+        /* How such an event changes the facts; true when the object is gone. */
+        bool (*apply_lifecycle)(Value *facts, int event, int detail, uint32_t id);
+        /* Whether such an event about an unknown object means it exists. */
+        bool (*event_creates)(int event);
 } Kind;
 
 const Kind *kind_get(KindId id);

@@ -7,6 +7,7 @@
 #include "conn.h"
 #include "domain.h"
 #include "jobs.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "objects.h"
 #include "strmap.h"
@@ -23,6 +24,12 @@
 /* How often the inactive domains libvirt defines are compared with the
  * table (see "what migrations leave behind"). */
 #define RECHECK_USEC (60 * 1000 * 1000ULL)
+/* How often kinds without events (volumes, host interfaces, network
+ * filters, and any kind whose events the driver lacks) are listed again,
+ * to notice changes made behind the daemon's back. Their changes through
+ * virtbusd are published at once; this only bounds how stale the others
+ * can get, at the price of one listing per kind. */
+#define REFRESH_USEC (30 * 1000 * 1000ULL)
 
 struct ConnWaiter {
         ConnWaiter *next;
@@ -152,8 +159,11 @@ static int list_kind(virConnectPtr vc, KindId kind, Listing *l) {
 }
 
 /* Installs a fresh listing: every difference to what the table held is
- * announced, exactly as if the daemon had watched all along. */
-static void install_listing(Connection *c, Listing *l) {
+ * announced, exactly as if the daemon had watched all along. The listing
+ * was taken when the space had made @serials objects and @changes
+ * changes: what calls or events added or removed since then is newer
+ * than the listing and stays as it is. */
+static void install_listing(Connection *c, Listing *l, uint64_t serials, uint64_t changes) {
         Space *s = c->space;
         StrMap *seen = strmap_new(NULL);
         ObjTable *t = s->tables[l->kind];
@@ -162,13 +172,15 @@ static void install_listing(Connection *c, Listing *l) {
         c->installing = true;
         for (size_t i = 0; i < l->n; i++) {
                 strmap_put(seen, l->keys[i], (void *) 1);
+                if (space_gone_since(s, l->kind, l->keys[i], changes))
+                        continue;
                 space_upsert(s, l->kind, l->keys[i], l->facts[i], TAKE_PTR(l->handles[i]));
         }
         c->installing = false;
         for (Obj *o = obj_table_next(t, &b, NULL), *next; o; o = next) {
                 size_t nb = b;
                 next = obj_table_next(t, &nb, o);
-                if (!strmap_get(seen, o->key))
+                if (!strmap_get(seen, o->key) && o->serial <= serials)
                         space_remove(s, o);
                 b = nb;
         }
@@ -229,6 +241,7 @@ typedef struct ConnectTask {
         int nregs;
         bool polling;
         Listing listings[KIND_MAX];
+        uint64_t serials, changes;      /* the space's, when the listing began */
         char *hostname;
         char *driver;
         unsigned long lib_version;
@@ -384,6 +397,7 @@ static void connection_lost(Connection *c, const char *why) {
         strmap_clear(c->settling);
         jobs_disconnected(c);
         c->poll_timer = sd_event_source_disable_unref(c->poll_timer);
+        c->refresh_timer = sd_event_source_disable_unref(c->refresh_timer);
         drop_vconn(c);
         set_connected(c, false);
         c->backoff_usec = BACKOFF_MIN_USEC;
@@ -407,6 +421,19 @@ static int on_poll(sd_event_source *s, uint64_t usec, void *userdata) {
 
         conn_refresh(c, KIND_DOMAIN);
         sd_event_source_set_time_relative(s, POLL_USEC);
+        sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        return 0;
+}
+
+static int on_refresh_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Connection *c = userdata;
+
+        /* Domains without events are polled more often, above. */
+        for (KindId k = KIND_DOMAIN + 1; k < KIND_MAX; k++)
+                if (!c->events[k])
+                        conn_refresh(c, k);
+        sd_event_source_set_time_relative(s, REFRESH_USEC);
+        sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
         return 0;
 }
 
@@ -458,9 +485,11 @@ static void connect_done(Task *t) {
         space_set_self(s, CONNECT_ENCRYPTED, value_bool(ct->encrypted));
         space_set_self(s, CONNECT_SECURE, value_bool(ct->secure));
 
-        for (KindId k = KIND_CONNECT + 1; k < KIND_MAX; k++)
+        for (KindId k = KIND_CONNECT + 1; k < KIND_MAX; k++) {
+                c->events[k] = events_registered(c->regs, c->nregs, k);
                 if (ct->listings[k].keys)
-                        install_listing(c, &ct->listings[k]);
+                        install_listing(c, &ct->listings[k], ct->serials, ct->changes);
+        }
         connect_task_free(ct);
         /* Listing thousands of domains leaves freed memory behind. */
         malloc_trim(0);
@@ -468,6 +497,9 @@ static void connect_done(Task *t) {
         if (c->polling && !c->poll_timer)
                 sd_event_add_time_relative(c->manager->loop, &c->poll_timer, CLOCK_MONOTONIC, POLL_USEC, 0,
                                            on_poll, c);
+        if (!c->refresh_timer)
+                sd_event_add_time_relative(c->manager->loop, &c->refresh_timer, CLOCK_MONOTONIC, REFRESH_USEC, 0,
+                                           on_refresh_timer, c);
         replay_pending(c);
         jobs_connected(c);
         start_recheck(c);
@@ -479,6 +511,8 @@ static void connection_attempt(Connection *c) {
 
         c->state = CONN_CONNECTING;
         c->gen++;
+        ct->serials = c->space->serials;
+        ct->changes = c->space->changes;
         ct->task.run = run_connect;
         ct->task.done = connect_done;
         ct->conn = c;
@@ -527,6 +561,7 @@ typedef struct RefreshTask {
         virConnectPtr vc;
         KindId kind;
         Listing listing;
+        uint64_t serials, changes;
         int r;
 } RefreshTask;
 
@@ -540,21 +575,32 @@ static void refresh_done(Task *t) {
         RefreshTask *rt = (RefreshTask *) t;
         Connection *c = rt->conn;
 
-        c->refreshing = false;
-        /* Only a listing of the current connection, and only when nothing
-         * is being read behind our back (its events would be overtaken). */
+        c->refreshing[rt->kind] = false;
+        /* Only a listing of the current connection. */
         if (rt->r == 0 && rt->gen == c->gen && c->state == CONN_UP)
-                install_listing(c, &rt->listing);
+                install_listing(c, &rt->listing, rt->serials, rt->changes);
+        else
+                virResetLastError();
         listing_clear(&rt->listing);
         virConnectClose(rt->vc);
+        if (c->refresh_again[rt->kind]) {
+                c->refresh_again[rt->kind] = false;
+                conn_refresh(c, rt->kind);
+        }
         free(rt);
 }
 
 void conn_refresh(Connection *c, KindId kind) {
         RefreshTask *rt;
 
-        if (c->state != CONN_UP || c->refreshing || !virt_kind_served(kind))
+        /* Kinds the daemon makes itself (jobs) are not listed. */
+        if (c->state != CONN_UP || !virt_kind_served(kind) || !virt_kind(kind)->list)
                 return;
+        if (c->refreshing[kind]) {
+                /* What changed may be newer than the listing under way. */
+                c->refresh_again[kind] = true;
+                return;
+        }
         rt = xmalloc0(sizeof(*rt));
         rt->task.run = run_refresh;
         rt->task.done = refresh_done;
@@ -562,7 +608,9 @@ void conn_refresh(Connection *c, KindId kind) {
         rt->gen = c->gen;
         rt->vc = conn_ref_vconn(c);
         rt->kind = kind;
-        c->refreshing = true;
+        rt->serials = c->space->serials;
+        rt->changes = c->space->changes;
+        c->refreshing[kind] = true;
         pool_submit(c->manager->pool, &rt->task);
 }
 
@@ -609,10 +657,13 @@ static void run_discover(Task *t) {
         dt->ok = virt_fetch(dt->kind, dt->handle, dt->facts) == 0;
 }
 
+/* libvirt-dbus's signal on the Connect object: DomainEvent, NetworkEvent... */
 static void emit_lifecycle_signal(Connection *c, const char *path, EventItem *ev) {
+        const Kind *k = kind_get(ev->kind);
         Value args[3] = { value_path(path), value_i32(ev->event), value_i32(ev->detail) };
+        unsigned n = k->lifecycle_detail ? 3 : 2;
 
-        space_signal(c->space, c->space->path, "org.libvirt.Connect", "DomainEvent", args, 3);
+        space_signal(c->space, c->space->path, "org.libvirt.Connect", k->lifecycle_signal, args, n);
         value_clear_many(args, 3);
 }
 
@@ -626,7 +677,7 @@ static void replay_unseen(Connection *c, KindId kind, Unseen *u, bool exists) {
                 else {
                         /* Gone before it could be read: only the signals. */
                         _cleanup_free_ char *path = space_path_for(c->space, kind, ev->key);
-                        if (ev->kind == KIND_DOMAIN && ev->id == VIR_DOMAIN_EVENT_ID_LIFECYCLE)
+                        if (ev->lifecycle)
                                 emit_lifecycle_signal(c, path, ev);
                         event_item_free(ev);
                 }
@@ -934,22 +985,49 @@ static void settle(Connection *c, const char *key, EventItem *ev) {
                 settle_start(c, key, st);
 }
 
-/* Returns true when it kept @ev. */
-static bool on_domain_lifecycle(Connection *c, EventItem *ev) {
+/* Applies a lifecycle event of any kind through the kind's own rules
+ * (model/); a domain's go through settle(). Returns true when it kept
+ * @ev. */
+static bool on_lifecycle(Connection *c, EventItem *ev) {
         Space *s = c->space;
-        Obj *o = space_get(s, KIND_DOMAIN, ev->key);
+        const Kind *k = kind_get(ev->kind);
+        Obj *o = space_get(s, ev->kind, ev->key);
+        _cleanup_free_ char *path = space_path_for(s, ev->kind, ev->key);
+        Value next[MAX_FACTS] = { 0 };
+        bool gone;
 
         if (!o) {
-                _cleanup_free_ char *path = space_path_for(s, KIND_DOMAIN, ev->key);
                 s->changes++;
-                if (hold_for_unseen(c, ev, ev->event != VIR_DOMAIN_EVENT_UNDEFINED &&
-                                                   ev->event != VIR_DOMAIN_EVENT_STOPPED))
+                if (hold_for_unseen(c, ev, k->event_creates(ev->event)))
                         return true;
                 emit_lifecycle_signal(c, path, ev);
                 return false;
         }
-        settle(c, ev->key, ev);
-        return true;
+        /* A domain's state and reason are read back from libvirt. */
+        if (ev->kind == KIND_DOMAIN) {
+                settle(c, ev->key, ev);
+                return true;
+        }
+
+        s->changes++;
+        o->changed_at = s->changes;
+        facts_copy(k, next, o->facts);
+        /* An event that names its object carries a rename. */
+        if (ev->name && k->name_fact >= 0 && !streq(value_get_str(&next[k->name_fact]), ev->name)) {
+                value_clear(&next[k->name_fact]);
+                next[k->name_fact] = value_str(ev->name);
+        }
+        gone = k->apply_lifecycle(next, ev->event, ev->detail, ev->dom_id);
+        /* libvirt-dbus's signal first: it is what most clients wait for. */
+        emit_lifecycle_signal(c, path, ev);
+        if (gone)
+                space_remove(s, o);
+        else
+                /* The event's handle is the freshest (a rename leaves the
+                 * old name in older ones): calls use it from now on. */
+                space_upsert(s, ev->kind, ev->key, next, TAKE_PTR(ev->handle));
+        facts_clear(k, next);
+        return false;
 }
 
 /* The operation a JOB_COMPLETED event reports, or -1. */
@@ -1024,8 +1102,13 @@ static void on_event(EventItem *ev, void *userdata) {
                 event_item_free(ev);
                 return;
         }
-        if (ev->kind == KIND_DOMAIN && ev->id == VIR_DOMAIN_EVENT_ID_LIFECYCLE) {
-                if (!on_domain_lifecycle(c, ev))
+        /* A pool's volumes change with it: libvirt lists none while it is
+         * inactive, and a refresh or a (re)start may find others. Volumes
+         * have no events of their own, so they are listed again. */
+        if (ev->kind == KIND_STORAGE_POOL)
+                conn_refresh(c, KIND_STORAGE_VOL);
+        if (ev->lifecycle) {
+                if (!on_lifecycle(c, ev))
                         event_item_free(ev);
                 return;
         }
@@ -1151,6 +1234,10 @@ uint64_t conn_recheck_usec(void) {
 void conn_reread(Connection *c, KindId kind, const char *key) {
         if (kind == KIND_DOMAIN && c->state == CONN_UP && space_get(c->space, kind, key))
                 settle(c, key, NULL);
+}
+
+bool conn_kind_has_events(Connection *c, KindId kind) {
+        return c->events[kind];
 }
 
 /* ---- the manager ------------------------------------------------------- */

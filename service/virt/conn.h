@@ -50,7 +50,10 @@ struct Connection {
         uint64_t backoff_usec;
         sd_event_source *retry;
         sd_event_source *poll_timer;
-        bool refreshing;
+        sd_event_source *refresh_timer; /* kinds without events, listed again now and then */
+        bool events[KIND_MAX];  /* libvirt gives this connection events of the kind */
+        bool refreshing[KIND_MAX];
+        bool refresh_again[KIND_MAX]; /* asked for while a listing was under way */
 
         ConnWaiter *waiters;    /* calls waiting for the first attempt */
         sd_event_source *waiting_timer;
@@ -90,7 +93,8 @@ int conn_when_ready(Connection *c, void (*cb)(void *ud, bool up), void *ud);
 virConnectPtr conn_ref_vconn(Connection *c);
 
 /* Lists @kind again in the background and publishes the differences (kinds
- * without libvirt events are kept current this way). */
+ * without libvirt events are kept current this way). Asked for while a
+ * listing of the kind is under way, it lists once more after that one. */
 void conn_refresh(Connection *c, KindId kind);
 
 /* How often a connection compares the inactive domains libvirt defines
@@ -102,3 +106,6 @@ uint64_t conn_recheck_usec(void);
  * removing it when libvirt no longer has it (domains; a no-op for other
  * kinds). */
 void conn_reread(Connection *c, KindId kind, const char *key);
+/* Whether libvirt announces changes of @kind on this connection with
+ * events; if not, a call's reply publishes what its worker saw at once. */
+bool conn_kind_has_events(Connection *c, KindId kind);

@@ -104,12 +104,43 @@ static void on_close(virConnectPtr c, int reason, void *opaque) {
         queue(ev);
 }
 
-static int on_lifecycle(virConnectPtr c, virDomainPtr dom, int event, int detail, void *opaque) {
-        EventItem *ev = domain_item(opaque, dom, NULL);
-
+static void queue_lifecycle(EventItem *ev, int event, int detail) {
+        ev->lifecycle = true;
         ev->event = event;
         ev->detail = detail;
         queue(ev);
+}
+
+static int on_lifecycle(virConnectPtr c, virDomainPtr dom, int event, int detail, void *opaque) {
+        queue_lifecycle(domain_item(opaque, dom, NULL), event, detail);
+        return 0;
+}
+
+/* The other kinds' lifecycle events share one form. */
+static int on_network_lifecycle(virConnectPtr c, virNetworkPtr net, int event, int detail, void *opaque) {
+        queue_lifecycle(item_new(opaque, KIND_NETWORK, REG_ID(opaque), net), event, detail);
+        return 0;
+}
+
+static int on_pool_lifecycle(virConnectPtr c, virStoragePoolPtr pool, int event, int detail, void *opaque) {
+        queue_lifecycle(item_new(opaque, KIND_STORAGE_POOL, REG_ID(opaque), pool), event, detail);
+        return 0;
+}
+
+static void on_pool_refresh(virConnectPtr c, virStoragePoolPtr pool, void *opaque) {
+        EventItem *ev = item_new(opaque, KIND_STORAGE_POOL, REG_ID(opaque), pool);
+
+        ev->member = "Refresh";
+        queue(ev);
+}
+
+static int on_nodedev_lifecycle(virConnectPtr c, virNodeDevicePtr dev, int event, int detail, void *opaque) {
+        queue_lifecycle(item_new(opaque, KIND_NODE_DEVICE, REG_ID(opaque), dev), event, detail);
+        return 0;
+}
+
+static int on_secret_lifecycle(virConnectPtr c, virSecretPtr secret, int event, int detail, void *opaque) {
+        queue_lifecycle(item_new(opaque, KIND_SECRET, REG_ID(opaque), secret), event, detail);
         return 0;
 }
 
@@ -321,6 +352,45 @@ static void add_reg(EventReg **regs, int *n, KindId kind, int id) {
         (*n)++;
 }
 
+/* Registers one event of a kind other than domains; a driver without the
+ * kind or its events (the test driver has no secrets) has none of it. */
+static void add_other(virConnectPtr vc, Connection *conn, unsigned gen, EventReg **regs, int *n, KindId kind,
+                      int event_id, void (*cb)(void)) {
+        void *opaque = reg_opaque(conn, gen, event_id);
+        int id;
+
+        switch (kind) {
+        case KIND_NETWORK:
+                id = virConnectNetworkEventRegisterAny(vc, NULL, event_id, (virConnectNetworkEventGenericCallback) cb,
+                                                       opaque, free);
+                break;
+        case KIND_STORAGE_POOL:
+                id = virConnectStoragePoolEventRegisterAny(vc, NULL, event_id,
+                                                           (virConnectStoragePoolEventGenericCallback) cb, opaque,
+                                                           free);
+                break;
+        case KIND_NODE_DEVICE:
+                id = virConnectNodeDeviceEventRegisterAny(vc, NULL, event_id,
+                                                          (virConnectNodeDeviceEventGenericCallback) cb, opaque,
+                                                          free);
+                break;
+        case KIND_SECRET:
+                id = virConnectSecretEventRegisterAny(vc, NULL, event_id, (virConnectSecretEventGenericCallback) cb,
+                                                      opaque, free);
+                break;
+        default:
+                abort();
+        }
+        if (id < 0) {
+                /* Whether libvirt already dropped the opaque depends on
+                 * where it failed: a few bytes left are safer than a
+                 * double free. */
+                virResetLastError();
+                return;
+        }
+        add_reg(regs, n, kind, id);
+}
+
 int events_register(virConnectPtr vc, Connection *conn, unsigned gen, EventReg **regs, int *nregs) {
         EventReg *v = NULL;
         int n = 0;
@@ -345,9 +415,29 @@ int events_register(virConnectPtr vc, Connection *conn, unsigned gen, EventReg *
                 }
                 add_reg(&v, &n, KIND_DOMAIN, id);
         }
+        /* What libvirt-dbus relays of the other kinds. Node device
+         * updates and secret value changes change no property and have no
+         * signal, so they are not asked for. */
+        add_other(vc, conn, gen, &v, &n, KIND_NETWORK, VIR_NETWORK_EVENT_ID_LIFECYCLE,
+                  (void (*)(void)) on_network_lifecycle);
+        add_other(vc, conn, gen, &v, &n, KIND_STORAGE_POOL, VIR_STORAGE_POOL_EVENT_ID_LIFECYCLE,
+                  (void (*)(void)) on_pool_lifecycle);
+        add_other(vc, conn, gen, &v, &n, KIND_STORAGE_POOL, VIR_STORAGE_POOL_EVENT_ID_REFRESH,
+                  (void (*)(void)) on_pool_refresh);
+        add_other(vc, conn, gen, &v, &n, KIND_NODE_DEVICE, VIR_NODE_DEVICE_EVENT_ID_LIFECYCLE,
+                  (void (*)(void)) on_nodedev_lifecycle);
+        add_other(vc, conn, gen, &v, &n, KIND_SECRET, VIR_SECRET_EVENT_ID_LIFECYCLE,
+                  (void (*)(void)) on_secret_lifecycle);
         *regs = v;
         *nregs = n;
         return 0;
+}
+
+bool events_registered(const EventReg *regs, int nregs, KindId kind) {
+        for (int i = 0; i < nregs; i++)
+                if (regs[i].kind == kind)
+                        return true;
+        return false;
 }
 
 void events_unregister(virConnectPtr vc, const EventReg *regs, int nregs) {
@@ -357,6 +447,18 @@ void events_unregister(virConnectPtr vc, const EventReg *regs, int nregs) {
                 switch (regs[i].kind) {
                 case KIND_DOMAIN:
                         virConnectDomainEventDeregisterAny(vc, regs[i].id);
+                        break;
+                case KIND_NETWORK:
+                        virConnectNetworkEventDeregisterAny(vc, regs[i].id);
+                        break;
+                case KIND_STORAGE_POOL:
+                        virConnectStoragePoolEventDeregisterAny(vc, regs[i].id);
+                        break;
+                case KIND_NODE_DEVICE:
+                        virConnectNodeDeviceEventDeregisterAny(vc, regs[i].id);
+                        break;
+                case KIND_SECRET:
+                        virConnectSecretEventDeregisterAny(vc, regs[i].id);
                         break;
                 default:
                         break;

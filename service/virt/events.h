@@ -8,6 +8,7 @@
  * touches sd-bus. */
 
 #include <libvirt/libvirt.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
@@ -29,6 +30,7 @@ typedef struct EventItem {
         char *key;
         char *name;
         uint32_t dom_id;
+        bool lifecycle;                 /* a lifecycle event of its kind */
         int event, detail;              /* lifecycle events; for EVENT_CLOSED, the reason */
         /* Other events are relayed as signal @member on the object's
          * interface with these arguments. */
@@ -50,8 +52,11 @@ void events_stop(void);
 
 /* Registers the close callback and every event of every served kind on
  * @vc. Runs on a worker, before the first listing. Fails only when domain
- * lifecycle events cannot be had. */
+ * lifecycle events cannot be had; a driver that lacks another kind's
+ * events (or the kind) simply has none registered for it. */
 int events_register(virConnectPtr vc, Connection *conn, unsigned gen, EventReg **regs, int *nregs);
+/* Whether @regs has events of @kind. */
+bool events_registered(const EventReg *regs, int nregs, KindId kind);
 /* Undoes events_register(). Blocking: workers only. */
 void events_unregister(virConnectPtr vc, const EventReg *regs, int nregs);
 

@@ -321,3 +321,150 @@ int op_connect_node_set_memory_params(Work *w) {
 
         return virNodeSetMemoryParameters(w->vconn, p->params.p, p->params.n, work_u32(w, 1));
 }
+
+/* ---- the other kinds of object --------------------------------------------- */
+
+/* Lists libvirt made: out[0] the paths, out[1] the keys, so the reply can
+ * keep only what the caller may see. */
+static void list_out(Work *w, KindId kind, void **handles, int n) {
+        const VirtKind *vk = virt_kind(kind);
+        Value *paths = value_init_array(&w->out[0], "o", (size_t) n);
+        Value *keys = value_init_array(&w->out[1], "s", (size_t) n);
+
+        for (int i = 0; i < n; i++) {
+                _cleanup_free_ char *key = vk->key(handles[i]);
+                paths[i] = value_take_path(path_for_key(w->prefix[kind], key ? key : "", kind_get(kind)->uuid_keys));
+                keys[i] = value_str(key);
+                vk->unref(handles[i]);
+        }
+        free(handles);
+}
+
+#define DEFINE_LIST(fn, kind, type, list_all)                                   \
+        int fn(Work *w) {                                                       \
+                type *v = NULL;                                                 \
+                int n = list_all(w->vconn, &v, work_u32(w, 0));                 \
+                if (n < 0)                                                      \
+                        return -1;                                              \
+                list_out(w, kind, (void **) v, n);                              \
+                return 0;                                                       \
+        }
+
+DEFINE_LIST(op_connect_list_networks, KIND_NETWORK, virNetworkPtr, virConnectListAllNetworks)
+DEFINE_LIST(op_connect_list_pools, KIND_STORAGE_POOL, virStoragePoolPtr, virConnectListAllStoragePools)
+DEFINE_LIST(op_connect_list_secrets, KIND_SECRET, virSecretPtr, virConnectListAllSecrets)
+DEFINE_LIST(op_connect_list_nodedevs, KIND_NODE_DEVICE, virNodeDevicePtr, virConnectListAllNodeDevices)
+DEFINE_LIST(op_connect_list_interfaces, KIND_INTERFACE, virInterfacePtr, virConnectListAllInterfaces)
+DEFINE_LIST(op_connect_list_nwfilters, KIND_NWFILTER, virNWFilterPtr, virConnectListAllNWFilters)
+
+int op_pool_list_volumes(Work *w) {
+        virStorageVolPtr *v = NULL;
+        int n = virStoragePoolListAllVolumes(w->handle, &v, work_u32(w, 0));
+
+        if (n < 0)
+                return -1;
+        list_out(w, KIND_STORAGE_VOL, (void **) v, n);
+        return 0;
+}
+
+int op_connect_network_create_xml(Work *w) {
+        return work_found(w, KIND_NETWORK, virNetworkCreateXML(w->vconn, work_str(w, 0)), 0);
+}
+
+int op_connect_network_define_xml(Work *w) {
+        return work_found(w, KIND_NETWORK, virNetworkDefineXML(w->vconn, work_str(w, 0)), 0);
+}
+
+int op_connect_network_lookup_by_name(Work *w) {
+        return work_found(w, KIND_NETWORK, virNetworkLookupByName(w->vconn, work_str(w, 0)), 0);
+}
+
+int op_connect_network_lookup_by_uuid(Work *w) {
+        return work_found(w, KIND_NETWORK, virNetworkLookupByUUIDString(w->vconn, work_str(w, 0)), 0);
+}
+
+int op_connect_pool_create_xml(Work *w) {
+        test_delay();
+        return work_found(w, KIND_STORAGE_POOL, virStoragePoolCreateXML(w->vconn, work_str(w, 0), work_u32(w, 1)), 0);
+}
+
+int op_connect_pool_define_xml(Work *w) {
+        return work_found(w, KIND_STORAGE_POOL, virStoragePoolDefineXML(w->vconn, work_str(w, 0), work_u32(w, 1)), 0);
+}
+
+int op_connect_pool_lookup_by_name(Work *w) {
+        return work_found(w, KIND_STORAGE_POOL, virStoragePoolLookupByName(w->vconn, work_str(w, 0)), 0);
+}
+
+int op_connect_pool_lookup_by_uuid(Work *w) {
+        return work_found(w, KIND_STORAGE_POOL, virStoragePoolLookupByUUIDString(w->vconn, work_str(w, 0)), 0);
+}
+
+int op_connect_find_pool_sources(Work *w) {
+        char *s;
+
+        test_delay();
+        s = virConnectFindStoragePoolSources(w->vconn, work_str(w, 0), work_str_or_null(w, 1), work_u32(w, 2));
+        if (!s)
+                return -1;
+        w->out[0] = value_take_str(s);
+        return 0;
+}
+
+int op_connect_vol_lookup_by_key(Work *w) {
+        return work_found(w, KIND_STORAGE_VOL, virStorageVolLookupByKey(w->vconn, work_str(w, 0)), 0);
+}
+
+int op_connect_vol_lookup_by_path(Work *w) {
+        return work_found(w, KIND_STORAGE_VOL, virStorageVolLookupByPath(w->vconn, work_str(w, 0)), 0);
+}
+
+int op_connect_secret_define_xml(Work *w) {
+        return work_found(w, KIND_SECRET, virSecretDefineXML(w->vconn, work_str(w, 0), work_u32(w, 1)), 0);
+}
+
+int op_connect_secret_lookup_by_uuid(Work *w) {
+        return work_found(w, KIND_SECRET, virSecretLookupByUUIDString(w->vconn, work_str(w, 0)), 0);
+}
+
+int op_connect_secret_lookup_by_usage(Work *w) {
+        return work_found(w, KIND_SECRET, virSecretLookupByUsage(w->vconn, work_i32(w, 0), work_str(w, 1)), 0);
+}
+
+int op_connect_nodedev_create_xml(Work *w) {
+        return work_found(w, KIND_NODE_DEVICE, virNodeDeviceCreateXML(w->vconn, work_str(w, 0), work_u32(w, 1)), 0);
+}
+
+int op_connect_nodedev_lookup_by_name(Work *w) {
+        return work_found(w, KIND_NODE_DEVICE, virNodeDeviceLookupByName(w->vconn, work_str(w, 0)), 0);
+}
+
+int op_connect_nodedev_lookup_scsi_host(Work *w) {
+        return work_found(w, KIND_NODE_DEVICE,
+                          virNodeDeviceLookupSCSIHostByWWN(w->vconn, work_str(w, 0), work_str(w, 1), work_u32(w, 2)),
+                          0);
+}
+
+int op_connect_interface_define_xml(Work *w) {
+        return work_found(w, KIND_INTERFACE, virInterfaceDefineXML(w->vconn, work_str(w, 0), work_u32(w, 1)), 0);
+}
+
+int op_connect_interface_lookup_by_name(Work *w) {
+        return work_found(w, KIND_INTERFACE, virInterfaceLookupByName(w->vconn, work_str(w, 0)), 0);
+}
+
+int op_connect_interface_lookup_by_mac(Work *w) {
+        return work_found(w, KIND_INTERFACE, virInterfaceLookupByMACString(w->vconn, work_str(w, 0)), 0);
+}
+
+int op_connect_nwfilter_define_xml(Work *w) {
+        return work_found(w, KIND_NWFILTER, virNWFilterDefineXML(w->vconn, work_str(w, 0)), 0);
+}
+
+int op_connect_nwfilter_lookup_by_name(Work *w) {
+        return work_found(w, KIND_NWFILTER, virNWFilterLookupByName(w->vconn, work_str(w, 0)), 0);
+}
+
+int op_connect_nwfilter_lookup_by_uuid(Work *w) {
+        return work_found(w, KIND_NWFILTER, virNWFilterLookupByUUIDString(w->vconn, work_str(w, 0)), 0);
+}

@@ -34,6 +34,36 @@ int op_connect_node_memory_stats(Work *w);
 int op_connect_node_security_model(Work *w);
 int op_connect_node_set_memory_params(Work *w);
 
+int op_connect_find_pool_sources(Work *w);
+int op_connect_interface_define_xml(Work *w);
+int op_connect_interface_lookup_by_mac(Work *w);
+int op_connect_interface_lookup_by_name(Work *w);
+int op_connect_list_interfaces(Work *w);
+int op_connect_list_networks(Work *w);
+int op_connect_list_nodedevs(Work *w);
+int op_connect_list_nwfilters(Work *w);
+int op_connect_list_pools(Work *w);
+int op_connect_list_secrets(Work *w);
+int op_connect_network_create_xml(Work *w);
+int op_connect_network_define_xml(Work *w);
+int op_connect_network_lookup_by_name(Work *w);
+int op_connect_network_lookup_by_uuid(Work *w);
+int op_connect_nodedev_create_xml(Work *w);
+int op_connect_nodedev_lookup_by_name(Work *w);
+int op_connect_nodedev_lookup_scsi_host(Work *w);
+int op_connect_nwfilter_define_xml(Work *w);
+int op_connect_nwfilter_lookup_by_name(Work *w);
+int op_connect_nwfilter_lookup_by_uuid(Work *w);
+int op_connect_pool_create_xml(Work *w);
+int op_connect_pool_define_xml(Work *w);
+int op_connect_pool_lookup_by_name(Work *w);
+int op_connect_pool_lookup_by_uuid(Work *w);
+int op_connect_secret_define_xml(Work *w);
+int op_connect_secret_lookup_by_usage(Work *w);
+int op_connect_secret_lookup_by_uuid(Work *w);
+int op_connect_vol_lookup_by_key(Work *w);
+int op_connect_vol_lookup_by_path(Work *w);
+
 /* org.libvirt.Domain */
 int op_domain_create_with_files(Work *w);
 int op_domain_get_control_info(Work *w);
@@ -119,6 +149,31 @@ bool op_snapshot_revert_probe(Work *w);
 
 /* org.libvirt.Job */
 int op_job_cancel(Work *w);
+/* org.libvirt.Network */
+int op_network_get_dhcp_leases(Work *w);
+int op_network_set_autostart(Work *w);
+int op_network_update(Work *w);
+
+/* org.libvirt.StoragePool and org.libvirt.StorageVol */
+int op_pool_build(Work *w);
+int op_pool_delete(Work *w);
+int op_pool_get_info(Work *w);
+int op_pool_list_volumes(Work *w);
+int op_pool_set_autostart(Work *w);
+int op_pool_vol_create_xml(Work *w);
+int op_pool_vol_create_xml_from(Work *w);
+int op_pool_vol_lookup_by_name(Work *w);
+int op_vol_get_info(Work *w);
+int op_vol_resize(Work *w);
+int op_vol_wipe(Work *w);
+
+/* org.libvirt.Secret */
+int op_secret_get_value(Work *w);
+int op_secret_set_value(Work *w);
+
+/* org.libvirt.NodeDevice */
+int op_nodedev_detach(Work *w);
+int op_nodedev_list_caps(Work *w);
 
 /* Shared by the ops: the object path of snapshot @name of the target. */
 char *work_snapshot_path(Work *w, const char *name);
