@@ -326,7 +326,8 @@ Job *jobs_start(Connection *c, const JobSpec *spec) {
         j->next = js->list;
         js->list = j;
 
-        job_facts_init(facts, spec->operation, object, spec->uid, op->cancelable, now_realtime_usec(),
+        job_facts_init(facts, spec->operation, object, spec->uid, op->cancelable,
+                       spec->start_usec ? spec->start_usec : now_realtime_usec(),
                        target ? obj_polkit_object(target) : kind_get(spec->kind)->name, spec->details);
         space_upsert(s, KIND_JOB, j->id, facts, job_handle_ref(h));
         facts_clear(kind_get(KIND_JOB), facts);
@@ -534,11 +535,13 @@ static void found_external(Connection *c, const char *key, const JobStats *st) {
         Obj *o = space_get(s, KIND_DOMAIN, key);
         Details details = { 0 };
         const char *operation = job_operation_name(st->operation);
+        uint64_t now = now_realtime_usec(), elapsed = st->time_elapsed_ms * 1000;
         Job *j;
 
         if (!o || find_by_target(jobs_of(c), KIND_DOMAIN, key))
                 return;
         obj_details(o, &details);
+        /* It began before it was found: its start is when libvirt says. */
         j = jobs_start(c, &(JobSpec) {
                 .operation = operation,
                 .kind = KIND_DOMAIN,
@@ -546,20 +549,17 @@ static void found_external(Connection *c, const char *key, const JobStats *st) {
                 .uid = JOB_UID_NONE,
                 .details = &details,
                 .external = true,
+                .start_usec = now > elapsed ? now - elapsed : now,
         });
         details_clear(&details);
         /* It is in libvirt's hands already. */
         pthread_mutex_lock(&j->h->lock);
         j->h->in_libvirt = true;
         pthread_mutex_unlock(&j->h->lock);
-        /* It began before it was found: its start is when libvirt says. */
         Obj *jo = space_get(s, KIND_JOB, j->id);
         if (jo) {
                 Value facts[MAX_FACTS] = { 0 };
-                uint64_t now = now_realtime_usec(), elapsed = st->time_elapsed_ms * 1000;
                 facts_copy(jo->kind, facts, jo->facts);
-                value_clear(&facts[JOB_START_TIME]);
-                facts[JOB_START_TIME] = value_u64(now > elapsed ? now - elapsed : now);
                 job_facts_apply_stats(facts, st, now);
                 space_upsert(s, KIND_JOB, j->id, facts, NULL);
                 facts_clear(jo->kind, facts);
