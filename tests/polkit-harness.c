@@ -659,6 +659,7 @@ vbp_polkit_changed_count(VbpPolkit *p)
 
 typedef struct {
     VbpTestFunc func;
+    const VbDaemonOptions *opts;
 } Case;
 
 /* What a case that died left behind: its polkitd (ours, by the pid it
@@ -717,9 +718,9 @@ run_case(gconstpointer data)
         VbpFixture f = { 0 };
         f.polkit = polkit_new();
         vbp_polkit_start(f.polkit);
-        vb_fixture_setup(&f.vb, NULL);
+        vb_fixture_setup(&f.vb, tc->opts);
         tc->func(&f);
-        vb_fixture_teardown(&f.vb, NULL);
+        vb_fixture_teardown(&f.vb, tc->opts);
         polkit_free(f.polkit);
         return;
     }
@@ -732,11 +733,18 @@ run_case(gconstpointer data)
 }
 
 void
-vbp_add(const char *testpath, VbpTestFunc func)
+vbp_add_full(const char *testpath, const VbDaemonOptions *opts, VbpTestFunc func)
 {
     Case *tc = g_new0(Case, 1);
     tc->func = func;
+    tc->opts = opts;
     g_test_add_data_func_full(testpath, tc, run_case, g_free);
+}
+
+void
+vbp_add(const char *testpath, VbpTestFunc func)
+{
+    vbp_add_full(testpath, NULL, func);
 }
 
 /* ---- callers, test side ------------------------------------------------------ */
