@@ -453,6 +453,13 @@ vb_stop_daemon(VbFixture *f)
 }
 
 void
+vb_restart_daemon(VbFixture *f)
+{
+    vb_stop_daemon(f);
+    daemon_start(f, f->opts);
+}
+
+void
 vb_fixture_setup(VbFixture *f, gconstpointer data)
 {
     g_autoptr(GError) error = NULL;
@@ -469,6 +476,7 @@ vb_fixture_setup(VbFixture *f, gconstpointer data)
     g_assert_no_error(error);
     g_dbus_connection_set_exit_on_close(f->bus, FALSE);
 
+    f->opts = data;
     daemon_start(f, data);
 
     /* Subscribe once the name has its owner: every signal from then on is kept. */

@@ -84,6 +84,8 @@ typedef struct {
     guint signal_sub;
     /* Scratch directory for save images and the like, removed at teardown. */
     gchar *tmpdir;
+    /* How the service was started, for vb_restart_daemon(). */
+    const VbDaemonOptions *opts;
 } VbFixture;
 
 /* Program start and end: g_test_init(), the private bus, then g_test_run(). */
@@ -109,6 +111,9 @@ void vb_fixture_teardown(VbFixture *f, gconstpointer data);
 
 /* Stops the service (SIGTERM) and asserts it exits with status 0 within 2 s. */
 void vb_stop_daemon(VbFixture *f);
+/* Stops the service as vb_stop_daemon() does and starts a new one the same
+ * way, waiting until it answers. */
+void vb_restart_daemon(VbFixture *f);
 /* Whether the service process is still alive. */
 gboolean vb_daemon_alive(VbFixture *f);
 
