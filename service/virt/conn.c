@@ -806,6 +806,8 @@ static void run_settle(Task *t) {
         virResetLastError();
 }
 
+static void relay_object_signal(Connection *c, EventItem *ev);
+
 /* Applies @batch to domain @o's facts, announcing each event, with the
  * state and reason read after them. Returns the events left over when the
  * domain ceased to exist on the way (they are about a later one). */
@@ -823,6 +825,12 @@ static EventItem *apply_batch(Connection *c, Obj *o, EventItem *batch, const Set
                 EventItem *ev = batch;
                 batch = ev->next;
                 ev->next = NULL;
+                if (!ev->lifecycle) {
+                        /* A signal that came between lifecycle events goes
+                         * out between them, as libvirt sent them. */
+                        relay_object_signal(c, ev);
+                        continue;
+                }
                 s->changes++;
                 o->changed_at = s->changes;
                 if (ev->name && !streq(value_get_str(&next[DOM_NAME]), ev->name)) {
@@ -899,9 +907,9 @@ static void settle_done(Task *t) {
                 }
                 goto out;
         }
-        st = strmap_get(c->settling, tt->key);
-        if (st)
-                st->reading = false;
+        /* Still reading while the batch is applied: a reading asked for
+         * meanwhile (a signal in the batch may ask for one) starts after
+         * it, never in the middle of it. */
         o = space_get(c->space, KIND_DOMAIN, tt->key);
         if (o)
                 left = apply_batch(c, o, tt->batch, tt);
@@ -916,7 +924,8 @@ static void settle_done(Task *t) {
                 on_event(ev, c->manager);
         }
         st = strmap_get(c->settling, tt->key);
-        if (st && !st->reading) {
+        if (st) {
+                st->reading = false;
                 if (st->head || st->again)
                         settle_start(c, tt->key, st);
                 else
@@ -1042,16 +1051,12 @@ static int job_event_operation(const EventItem *ev) {
         return op;
 }
 
-static void on_object_signal(Connection *c, EventItem *ev) {
+/* Relays a domain's (or another object's) signal that is not a lifecycle
+ * event, and acts on what it says about jobs. Frees @ev. */
+static void relay_object_signal(Connection *c, EventItem *ev) {
         Space *s = c->space;
-        _cleanup_free_ char *path = NULL;
+        _cleanup_free_ char *path = space_path_for(s, ev->kind, ev->key);
 
-        if (!ev->member || !ev->key)
-                return;
-        /* Signals of an object being read wait for it, in order. */
-        if (!space_get(s, ev->kind, ev->key) && hold_for_unseen(c, ev, false))
-                return;
-        path = space_path_for(s, ev->kind, ev->key);
         space_signal(s, path, kind_get(ev->kind)->interface, ev->member, ev->args, ev->nargs);
         if (ev->kind == KIND_DOMAIN && space_get(s, ev->kind, ev->key))
                 switch (ev->id) {
@@ -1075,6 +1080,34 @@ static void on_object_signal(Connection *c, EventItem *ev) {
                         break;
                 }
         event_item_free(ev);
+}
+
+static void on_object_signal(Connection *c, EventItem *ev) {
+        Space *s = c->space;
+        Settle *st;
+
+        if (!ev->member || !ev->key) {
+                event_item_free(ev);
+                return;
+        }
+        /* Signals of an object being read wait for it, in order. */
+        if (!space_get(s, ev->kind, ev->key) && hold_for_unseen(c, ev, false))
+                return;
+        /* A domain's lifecycle events wait while libvirt is read back:
+         * its other signals wait behind them, so that clients see them in
+         * libvirt's order (a non-live migration pauses the domain before
+         * its first iteration). */
+        if (ev->kind == KIND_DOMAIN && space_get(s, ev->kind, ev->key) && (st = strmap_get(c->settling, ev->key)) &&
+            (st->reading || st->head)) {
+                ev->next = NULL;
+                if (st->tail)
+                        st->tail->next = ev;
+                else
+                        st->head = ev;
+                st->tail = ev;
+                return;
+        }
+        relay_object_signal(c, ev);
 }
 
 static void on_event(EventItem *ev, void *userdata) {
