@@ -288,6 +288,25 @@ guest_remove(const Guest *g)
     }
 }
 
+/* Every case starts with hosts that have no domains, even when the case
+ * before it failed half-way. */
+static void
+clean_hosts(void)
+{
+    for (Host h = HOST_A; h <= HOST_B; h++) {
+        g_autofree gchar *names = all_domains(h);
+        g_auto(GStrv) lines = g_strsplit(names, "\n", -1);
+
+        for (gchar **n = lines; *n; n++) {
+            if (!**n)
+                continue;
+            virsh_try(h, NULL, NULL, "destroy", *n, NULL);
+            virsh_try(h, NULL, NULL, "undefine", *n, NULL);
+        }
+        assert_no_domains(h);
+    }
+}
+
 /* Waits for DomainEvent(@g on @h, @event, @detail) on the host's Connect
  * object. */
 static void
@@ -1082,6 +1101,7 @@ test_polkit_destination(VbpFixture *pf)
     const char *refused[] = { "qemu+tcp://hostc/system", "qemu+tcp://hostb:16509/system" };
 
     prctl(PR_SET_PDEATHSIG, SIGTERM);
+    clean_hosts();
     wait_connected(f, A_PATH);
     wait_connected(f, B_PATH);
     vbp_polkit_set_rule(pf->polkit, "40-migrate.rules", rule);
@@ -1139,6 +1159,7 @@ run_case(VbFixture *f, gconstpointer data)
 
     /* The case goes when the program does (the hosts are gone then). */
     prctl(PR_SET_PDEATHSIG, SIGTERM);
+    clean_hosts();
     wait_connected(f, A_PATH);
     if (!c->only_a)
         wait_connected(f, B_PATH);
