@@ -51,18 +51,54 @@ struct Ask {
 
 struct Seen {
         bool all;
-        StrMap *yes;            /* "<space>\x1f<kind>\x1f<key>" */
+        /* The full picture (GetManagedObjects) shows every property: each
+         * object needs getattr and read, its kind the connection's
+         * search permission, and the connection getattr. */
+        bool full;
+        StrMap *yes;            /* "<space>\x1f<kind>\x1f<key>" -> verdicts granted */
 };
 
 static char *seen_key(Space *s, KindId kind, const char *key) {
         return xasprintf("%s\x1f%d\x1f%s", s->name, (int) kind, key);
 }
 
+/* The connection's own search permission for the objects of a kind. */
+static const char *search_perm(KindId kind) {
+        switch (kind) {
+        case KIND_DOMAIN: return "search-domains";
+        case KIND_NETWORK: return "search-networks";
+        case KIND_STORAGE_POOL:
+        case KIND_STORAGE_VOL: return "search-storage-pools";
+        case KIND_SECRET: return "search-secrets";
+        case KIND_NODE_DEVICE: return "search-node-devices";
+        case KIND_INTERFACE: return "search-interfaces";
+        case KIND_NWFILTER: return "search-nwfilters";
+        default: return NULL;
+        }
+}
+
+#define SEARCH_KEY "\x1dsearch"
+
+static uintptr_t granted(const Seen *seen, Space *s, KindId kind, const char *key) {
+        _cleanup_free_ char *k = seen_key(s, kind, key);
+        return (uintptr_t) strmap_get(seen->yes, k);
+}
+
+static void grant(Seen *seen, Space *s, KindId kind, const char *key) {
+        char *k = seen_key(s, kind, key);
+
+        strmap_put(seen->yes, k, (void *) (granted(seen, s, kind, key) + 1));
+        free(k);
+}
+
 bool access_may_see(const Seen *seen, Space *s, const Obj *o) {
         if (!seen || seen->all)
                 return true;
-        _cleanup_free_ char *k = seen_key(s, o->kind->id, o->key);
-        return strmap_get(seen->yes, k) != NULL;
+        if (!seen->full)
+                return granted(seen, s, o->kind->id, o->key) > 0;
+        if (o == &s->self)
+                return granted(seen, s, KIND_CONNECT, "") > 0;
+        return granted(seen, s, o->kind->id, o->key) >= 2 && granted(seen, s, o->kind->id, SEARCH_KEY) > 0;
 }
 
 bool access_sees_all(const Seen *seen) {
@@ -263,11 +299,10 @@ static void see_one_step(Call *c) {
                 details_clear(&d);
                 return;
         }
-        Verdict v = c->asks[0].verdict;
-        if (v == VERDICT_YES)
+        /* Whatever stands in the way, polkit's refusal or its silence, the
+         * object is not shown: a missing one answers the same. */
+        if (c->asks[0].verdict == VERDICT_YES)
                 return call_continue(c);
-        if (v == VERDICT_FAILED)
-                return refuse(c, v, c->asks[0].action);
         hide(c);
 }
 
@@ -470,6 +505,56 @@ static const Kind *kind_by_polkit_object(const char *object) {
         return NULL;
 }
 
+/* The questions of the full picture, in one round: per connection its
+ * getattr and each kind's search permission, per object getattr and read. */
+static void ask_full_picture(Call *c) {
+        Manager *m = dispatcher_manager(c->d);
+        size_t total = 0, n = 0;
+        const Details **dv;
+        Details *ds;
+
+        for (size_t i = 0; i < m->nconns; i++)
+                for (KindId k = 0; k < KIND_MAX; k++)
+                        total += 1 + 2 * obj_table_size(m->conns[i]->space->tables[k]);
+        dv = xmalloc0(sizeof(Details *) * (total + 1));
+        ds = xmalloc0(sizeof(Details) * (total + 1));
+        for (size_t i = 0; i < m->nconns; i++) {
+                Space *s = m->conns[i]->space;
+                for (KindId k = 0; k < KIND_MAX; k++) {
+                        const char *search = k == KIND_CONNECT ? "getattr" : search_perm(k);
+                        Ask *a;
+                        if (!search)
+                                continue;
+                        a = ask_add(c, ASK_OBJECT, action_name("connect", search));
+                        a->space = s;
+                        a->kind = k;
+                        a->key = xstrdup(k == KIND_CONNECT ? "" : SEARCH_KEY);
+                        driver_details(c, s, &ds[n]);
+                        dv[n] = &ds[n];
+                        n++;
+                        if (k == KIND_CONNECT)
+                                continue;
+                        OBJ_TABLE_FOREACH(o, s->tables[k], b)
+                                for (int p = 0; p < 2; p++) {
+                                        a = ask_add(c, ASK_OBJECT, action_name(kind_get(k)->name,
+                                                                               p == 0 ? "getattr" : "read"));
+                                        a->space = s;
+                                        a->kind = k;
+                                        a->key = xstrdup(o->key);
+                                        driver_details(c, s, &ds[n]);
+                                        obj_details(o, &ds[n]);
+                                        dv[n] = &ds[n];
+                                        n++;
+                                }
+                }
+        }
+        ask_all(c, dv, false);
+        for (size_t i = 0; i < n; i++)
+                details_clear(&ds[i]);
+        free(ds);
+        free(dv);
+}
+
 static void list_step(Call *c) {
         Manager *m = dispatcher_manager(c->d);
         const char *perm = c->row && c->row->filter.perm ? c->row->filter.perm : "getattr";
@@ -480,6 +565,7 @@ static void list_step(Call *c) {
         if (!c->seen) {
                 c->seen = xmalloc0(sizeof(*c->seen));
                 c->seen->yes = strmap_new(NULL);
+                c->seen->full = c->list_write && !c->list_object;
         }
         if (c->round == 0) {
                 c->round = 1;
@@ -494,6 +580,8 @@ static void list_step(Call *c) {
                 }
                 c->round = 2;
                 asks_free(c);
+                if (c->seen->full)
+                        return ask_full_picture(c);
                 size_t total = 0;
                 for (size_t i = 0; i < m->nconns; i++) {
                         Space *s = m->conns[i]->space;
@@ -539,7 +627,7 @@ static void list_step(Call *c) {
                 if (a->verdict == VERDICT_FAILED)
                         return refuse(c, VERDICT_FAILED, a->action);
                 if (a->verdict == VERDICT_YES)
-                        strmap_put(c->seen->yes, seen_key(a->space, a->kind, a->key), (void *) 1);
+                        grant(c->seen, a->space, a->kind, a->key);
         }
         asks_free(c);
         call_continue(c);
@@ -584,6 +672,7 @@ static int canonical_path(const char *path, char **ret, sd_bus_error *error) {
         char resolved[PATH_MAX];
         _cleanup_free_ char *dir = NULL;
         const char *base;
+        struct stat st;
 
         if (path[0] != '/')
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "The path must be absolute");
@@ -595,6 +684,11 @@ static int canonical_path(const char *path, char **ret, sd_bus_error *error) {
         }
         if (errno != ENOENT)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Cannot use path: %m");
+        /* A link that leads nowhere yet would make libvirtd create its
+         * target, wherever that is. */
+        if (lstat(path, &st) == 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "The path is a symbolic link to nothing");
         base = strrchr(path, '/') + 1;
         if (!*base || streq(base, ".") || streq(base, ".."))
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "The path names no file");
@@ -605,19 +699,56 @@ static int canonical_path(const char *path, char **ret, sd_bus_error *error) {
         return 0;
 }
 
+/* Between the check and libvirtd's open, nobody but root may be able to
+ * change what the path leads to: the file must be a regular file (or a
+ * block device where XML names a device) or not exist yet, and every
+ * directory from the allowed one down to the file's must belong to root and
+ * be writable by root alone. Returns NULL or what is wrong. */
+static const char *path_unsafe(const char *canon, const char *allowed_dir, bool device) {
+        _cleanup_free_ char *d = xstrdup(canon);
+        size_t top = strlen(allowed_dir);
+        struct stat st;
+
+        while (top > 1 && allowed_dir[top - 1] == '/')
+                top--;
+        if (lstat(canon, &st) == 0 && !S_ISREG(st.st_mode) && !(device && S_ISBLK(st.st_mode)))
+                return "it is not a regular file";
+        for (;;) {
+                char *slash = strrchr(d, '/');
+                if (!slash)
+                        break;
+                *(slash == d ? slash + 1 : slash) = 0;
+                if (stat(d, &st) < 0)
+                        return "a directory on the way cannot be read";
+                if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
+                        return "a directory on the way may be changed by others than root";
+                if (strlen(d) <= top)
+                        break;
+        }
+        return NULL;
+}
 /* Decides whether the caller may have libvirtd open @path as root: returns
  * its canonical form in *@ret, or refuses. */
-static int host_path_allow(Call *c, const char *path, char **ret, sd_bus_error *error) {
+static int host_path_allow(Call *c, const char *path, bool device, char **ret, sd_bus_error *error) {
         const DispatchOptions *o = dispatcher_options(c->d);
         _cleanup_free_ char *canon = NULL;
-        bool allowed = !o->authorize || (c->uid_known && c->uid == 0);
+        bool root = !o->authorize || (c->uid_known && c->uid == 0), allowed = root;
+        const char *unsafe = NULL;
         int r;
 
         r = canonical_path(path, &canon, error);
         if (r < 0)
                 return r;
         for (char **d = o->host_path_dirs; !allowed && d && *d; d++)
-                allowed = path_below(canon, *d);
+                if (path_below(canon, *d)) {
+                        unsafe = path_unsafe(canon, *d, device);
+                        allowed = !unsafe;
+                }
+        if (unsafe) {
+                log_notice("Refused host path %s for uid %u: %s", canon,
+                           c->uid_known ? (unsigned) c->uid : (unsigned) -1, unsafe);
+                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED, "Not authorized: %s: %s", canon, unsafe);
+        }
         if (!allowed) {
                 log_notice("Refused host path %s for uid %u: not below an allowed directory", canon,
                            c->uid_known ? (unsigned) c->uid : (unsigned) -1);
@@ -636,7 +767,7 @@ static int check_host_path(Call *c, unsigned arg, sd_bus_error *error) {
 
         if (!*path)
                 return 0;
-        r = host_path_allow(c, path, &canon, error);
+        r = host_path_allow(c, path, false, &canon, error);
         if (r < 0)
                 return r;
         details_set(&c->details, "path", canon);
@@ -654,7 +785,7 @@ static int xml_path_allow(void *userdata, const char *path, char **replace, sd_b
         /* An empty attribute names no host file; libvirt judges it. */
         if (!*path)
                 return 0;
-        r = host_path_allow(c, path, replace, error);
+        r = host_path_allow(c, path, true, replace, error);
         if (r < 0)
                 return r;
         /* The first path in the document is the target itself (a disk's
@@ -730,6 +861,12 @@ int access_check_args(Call *c, sd_bus_error *error) {
                 if (r < 0)
                         return r;
         }
+        /* What polkit is shown must be what libvirt acts on, whole: a value
+         * too long to show is refused, never cut. */
+        if (c->details.cut)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "A name, path or URI of more than %u bytes is not accepted",
+                                         DETAIL_VALUE_MAX);
         return 0;
 }
 

@@ -55,6 +55,9 @@ struct Dispatcher {
         unsigned ended;
         Call *deferred;
         StrMap *kicks;                  /* senders whose gate may let calls through */
+        /* While a visibility decision hands its message on: the call made
+         * for it takes its place in the caller's gate. */
+        Call *successor_of;
         sd_event_source *kick;
 };
 
@@ -103,7 +106,9 @@ static Call *call_new(Dispatcher *d, Connection *conn, const Interface *iface, c
         c->sender = sender; /* the message is held for the call's life */
         c->manage = c->monitor = -1;
         c->flags_arg = row ? row_flags_arg(row) : -1;
-        c->started_at = c->space ? c->space->changes : 0;
+        /* Removals from now on are remembered while the call is in
+         * flight: what its worker saw must not bring them back. */
+        c->started_at = c->space ? space_pin(c->space) : 0;
         c->work.kind = KIND_CONNECT;
         c->work.r = 0;
         if (target && c->space && target != &c->space->self) {
@@ -148,8 +153,9 @@ static void user_count(Dispatcher *d, Call *c, int delta) {
         uintptr_t n;
 
         /* Root has no quota: its calls are not counted. */
-        if (!c->uid_known || c->uid == 0)
+        if (!c->uid_known || c->uid == 0 || (delta < 0 && !c->counted))
                 return;
+        c->counted = delta > 0;
         snprintf(k, sizeof(k), "%u", (unsigned) c->uid);
         n = (uintptr_t) strmap_get(d->per_user, k);
         n = (uintptr_t) ((intptr_t) n + delta);
@@ -157,21 +163,6 @@ static void user_count(Dispatcher *d, Call *c, int delta) {
                 strmap_remove(d->per_user, k);
         else
                 strmap_put(d->per_user, k, (void *) n);
-}
-
-static void prune_tombstones(Dispatcher *d, Space *s) {
-        uint64_t oldest = s->changes;
-
-        for (Call *c = d->calls_head; c; c = c->next) {
-                if (c->space == s && c->started_at < oldest)
-                        oldest = c->started_at;
-                /* A migration also watches where its object went. */
-                for (unsigned i = 0; i < c->work.nelsewhere; i++)
-                        if (d->manager->conns[c->work.elsewhere[i].conn]->space == s &&
-                            c->work.elsewhere[i].since < oldest)
-                                oldest = c->work.elsewhere[i].since;
-        }
-        space_prune_tombstones(s, oldest);
 }
 
 static void call_free(Call *c) {
@@ -205,12 +196,13 @@ static void call_free(Call *c) {
         else
                 d->calls_tail = c->prev;
         d->ncalls--;
-        /* Removals no call in flight can still confuse with the present are
-         * forgotten now and then. */
-        if (c->space && ++d->ended % 64 == 0)
-                prune_tombstones(d, c->space);
+        if (c->space)
+                space_unpin(c->space, c->started_at);
 
         work_clear_results(w);
+        /* A migration's view of where its object went is over too. */
+        for (unsigned i = 0; i < w->nelsewhere; i++)
+                space_unpin(d->manager->conns[w->elsewhere[i].conn]->space, w->elsewhere[i].since);
         work_elsewhere_free(w);
         job_handle_unref(w->job);
         if (w->handle)
@@ -290,6 +282,7 @@ static void gate_free(void *p) {
  * connection), or when an earlier call of the same caller waits there,
  * so calls always pass in the order they came. */
 static void gate_enter(Call *c) {
+        Call *before = c->d->successor_of;
         Gate *g;
 
         if (!c->sender || c->gate)
@@ -297,6 +290,14 @@ static void gate_enter(Call *c) {
         g = gate_get(c->d, c->sender);
         c->gate = g;
         c->gate_next = NULL;
+        if (before && before->gate == g) {
+                /* In the place of the call that decided it may be seen. */
+                c->gate_next = before->gate_next;
+                before->gate_next = c;
+                if (g->tail == before)
+                        g->tail = c;
+                return;
+        }
         if (g->tail)
                 g->tail->gate_next = c;
         else
@@ -586,7 +587,9 @@ static void prepare_elsewhere(Call *c) {
                 e = &w->elsewhere[w->nelsewhere++];
                 e->vconn = conn_ref_vconn(other);
                 e->conn = (unsigned) i;
-                e->since = other->space->changes;
+                /* What is removed there from now on stays known, so the
+                 * worker's view never brings it back. */
+                e->since = space_pin(other->space);
         }
 }
 
@@ -1063,7 +1066,7 @@ void call_continue(Call *c) {
                 c->resolving = NULL;
                 if (c->d->opts.authorize && c->sender)
                         c->uid_known = authority_uid(c->d->auth, c->sender, &c->uid) == 0;
-                if (c->uid_known) {
+                if (c->uid_known && !c->visible_cont) {
                         char k[32];
                         snprintf(k, sizeof(k), "%u", (unsigned) c->uid);
                         if (c->uid != 0 && (uintptr_t) strmap_get(c->d->per_user, k) >= c->d->opts.max_calls_per_user) {
@@ -1081,7 +1084,9 @@ void call_continue(Call *c) {
         case PHASE_VISIBILITY:
                 if (c->visible_cont) {
                         /* Only whether it may be seen was asked. */
+                        c->d->successor_of = c;
                         c->visible_cont(c->visible_ud, c->msg);
+                        c->d->successor_of = NULL;
                         return call_free(c);
                 }
                 c->phase = PHASE_READY;
@@ -1093,6 +1098,10 @@ void call_continue(Call *c) {
                 int r = parse(c, &e);
                 if (r >= 0 && c->row && c->row->check && !c->reading_properties)
                         r = c->row->check(c, &e);
+                if (r >= 0 && c->details.cut)
+                        r = sd_bus_error_setf(&e, SD_BUS_ERROR_INVALID_ARGS,
+                                              "A name, path or URI of more than %u bytes is not accepted",
+                                              DETAIL_VALUE_MAX);
                 if (r < 0)
                         return fail_set(c, r, &e);
                 if (c->row && c->row->resolve && !c->reading_properties) {
@@ -1202,12 +1211,15 @@ void call_waits(Call *c) {
 }
 
 static int start(Dispatcher *d, Call *c, sd_bus_error *error) {
-        if (d->ncalls > d->opts.max_calls) {
+        /* Deciding whether an object may be seen is never refused for lack
+         * of room: an object that does not exist is not either, and the two
+         * must answer alike. polkit's queues bound it. */
+        if (d->ncalls > d->opts.max_calls && !c->visible_cont) {
                 call_free(c);
                 return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
                                          "Too many calls in progress (%u); try again later", d->opts.max_calls);
         }
-        if (c->sender && strmap_get(d->gates, c->sender))
+        if (c->sender && (strmap_get(d->gates, c->sender) || (d->successor_of && d->successor_of->gate)))
                 gate_enter(c);
         c->phase = PHASE_RESOLVE;
         run_phase(c);

@@ -342,7 +342,7 @@ static const Row domain_rows[] = {
         METHOD("SnapshotCreateXML", ARGS("s", xml, "u", flags), RESULT("o", domainSnapshot),
                .perms = { PERM("domain", "snapshot"),
                           PERM_IF_FLAGS("domain", "fs-freeze", VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE) },
-               .checks = { XML_ARG(0, "Snapshot XML") }, .flags = ROW_CHANGE | ROW_JOB, .job = "snapshot",
+               .checks = { XML_HOST_PATHS_ARG(0, "Snapshot XML") }, .flags = ROW_CHANGE | ROW_JOB, .job = "snapshot",
                .job_probe = op_domain_snapshot_create_probe, .run = op_domain_snapshot_create),
         METHOD("SnapshotCurrent", ARGS("u", flags), RESULT("o", domainSnapshot),
                .perms = { PERM("domain", "read") }, .run = op_domain_snapshot_current),
