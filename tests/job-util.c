@@ -69,16 +69,31 @@ vj_call_async(VbFixture *f, const char *path, const char *iface, const char *met
                            VB_CALL_TIMEOUT_MS * 4, NULL, on_reply, a);
 }
 
+static gboolean
+on_timeout(gpointer data)
+{
+    *(gboolean *)data = TRUE;
+    return G_SOURCE_REMOVE;
+}
+
+void
+vj_iterate_until(gboolean *done, guint timeout_ms)
+{
+    gboolean timed_out = FALSE;
+    guint id = g_timeout_add(timeout_ms, on_timeout, &timed_out);
+
+    while (!*done && !timed_out)
+        g_main_context_iteration(NULL, TRUE);
+    if (!timed_out)
+        g_source_remove(id);
+}
+
 void
 vj_async_wait(VjAsync *a, guint timeout_ms)
 {
-    gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
-
-    while (!a->done) {
-        if (g_get_monotonic_time() > deadline)
-            g_error("no reply within %u ms", timeout_ms);
-        g_main_context_iteration(NULL, TRUE);
-    }
+    vj_iterate_until(&a->done, timeout_ms);
+    if (!a->done)
+        g_error("no reply within %u ms", timeout_ms);
 }
 
 void

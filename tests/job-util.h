@@ -39,6 +39,8 @@ typedef struct {
 
 void vj_call_async(VbFixture *f, const char *path, const char *iface, const char *method, GVariant *args,
                    VjAsync *a);
+/* Iterates the main context until *@done or @timeout_ms passed. */
+void vj_iterate_until(gboolean *done, guint timeout_ms);
 /* Iterates the main context until the reply is there; fails after
  * @timeout_ms. */
 void vj_async_wait(VjAsync *a, guint timeout_ms);

@@ -720,7 +720,7 @@ run_case(gconstpointer data)
         vbp_polkit_start(f.polkit);
         vb_fixture_setup(&f.vb, tc->opts);
         tc->func(&f);
-        vb_fixture_teardown(&f.vb, tc->opts);
+        vb_fixture_teardown(&f.vb, NULL);
         polkit_free(f.polkit);
         return;
     }
@@ -733,18 +733,18 @@ run_case(gconstpointer data)
 }
 
 void
+vbp_add(const char *testpath, VbpTestFunc func)
+{
+    vbp_add_full(testpath, NULL, func);
+}
+
+void
 vbp_add_full(const char *testpath, const VbDaemonOptions *opts, VbpTestFunc func)
 {
     Case *tc = g_new0(Case, 1);
     tc->func = func;
     tc->opts = opts;
     g_test_add_data_func_full(testpath, tc, run_case, g_free);
-}
-
-void
-vbp_add(const char *testpath, VbpTestFunc func)
-{
-    vbp_add_full(testpath, NULL, func);
 }
 
 /* ---- callers, test side ------------------------------------------------------ */
@@ -942,7 +942,7 @@ vbp_reply_action(const VbpReply *r)
     g_autoptr(GMatchInfo) m = NULL;
 
     if (!re)
-        re = g_regex_new("org\\.libvirt\\.dbus\\.[a-z]+\\.[a-z-]+", 0, 0, NULL);
+        re = g_regex_new("org\\.libvirt\\.dbus\\.[a-z-]+\\.[a-z-]+", 0, 0, NULL);
     if (r->ok || !r->error_message || !g_regex_match(re, r->error_message, 0, &m))
         return NULL;
     return g_match_info_fetch(m, 0);

@@ -64,7 +64,7 @@ typedef struct {
 typedef void (*VbpTestFunc)(VbpFixture *f);
 /* Registers a case (run in a subprocess, as harness.c does). */
 void vbp_add(const char *testpath, VbpTestFunc func);
-/* The same with the service's options (extra connections, environment). */
+/* The same, with the service started with @opts. */
 void vbp_add_full(const char *testpath, const VbDaemonOptions *opts, VbpTestFunc func);
 
 void vbp_polkit_start(VbpPolkit *p);

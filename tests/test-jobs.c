@@ -100,6 +100,68 @@ assert_completed(VbFixture *f, const char *job, gboolean expect_success)
     return message;
 }
 
+static gint
+compare_strings(gconstpointer a, gconstpointer b)
+{
+    return g_strcmp0(*(const gchar *const *)a, *(const gchar *const *)b);
+}
+
+/* A member list of one interface: "m Cancel () ()", "p Progress d 1"... */
+static gchar *
+describe(GDBusInterfaceInfo *i)
+{
+    g_autoptr(GPtrArray) v = g_ptr_array_new_with_free_func(g_free);
+
+    for (GDBusMethodInfo **m = i->methods; m && *m; m++) {
+        GString *s = g_string_new(NULL);
+        g_string_append_printf(s, "m %s (", (*m)->name);
+        for (GDBusArgInfo **a = (*m)->in_args; a && *a; a++)
+            g_string_append_printf(s, "%s %s,", (*a)->signature, (*a)->name);
+        g_string_append(s, ") (");
+        for (GDBusArgInfo **a = (*m)->out_args; a && *a; a++)
+            g_string_append_printf(s, "%s %s,", (*a)->signature, (*a)->name);
+        g_string_append(s, ")");
+        g_ptr_array_add(v, g_string_free(s, FALSE));
+    }
+    for (GDBusSignalInfo **g = i->signals; g && *g; g++) {
+        GString *s = g_string_new(NULL);
+        g_string_append_printf(s, "s %s (", (*g)->name);
+        for (GDBusArgInfo **a = (*g)->args; a && *a; a++)
+            g_string_append_printf(s, "%s %s,", (*a)->signature, (*a)->name);
+        g_string_append(s, ")");
+        g_ptr_array_add(v, g_string_free(s, FALSE));
+    }
+    for (GDBusPropertyInfo **p = i->properties; p && *p; p++)
+        g_ptr_array_add(v, g_strdup_printf("p %s %s %d", (*p)->name, (*p)->signature, (*p)->flags));
+    g_ptr_array_sort(v, compare_strings);
+    g_ptr_array_add(v, NULL);
+    return g_strjoinv("\n", (gchar **)v->pdata);
+}
+
+/* interfaces/org.libvirt.Job.xml says what a live job says about itself. */
+static void
+assert_documented(VbFixture *f, const char *job)
+{
+    g_autofree gchar *file = g_build_filename(g_getenv("VIRTBUS_SRCDIR"), "interfaces", "org.libvirt.Job.xml", NULL);
+    g_autofree gchar *xml = NULL;
+    g_autoptr(GError) error = NULL;
+    const char *live_xml;
+
+    g_assert_true(g_file_get_contents(file, &xml, NULL, &error));
+    g_autoptr(GDBusNodeInfo) doc = g_dbus_node_info_new_for_xml(xml, &error);
+    g_assert_no_error(error);
+    g_autoptr(GVariant) r = vb_call_ok(f, job, "org.freedesktop.DBus.Introspectable", "Introspect", NULL, "(s)");
+    g_variant_get(r, "(&s)", &live_xml);
+    g_autoptr(GDBusNodeInfo) live = g_dbus_node_info_new_for_xml(live_xml, &error);
+    g_assert_no_error(error);
+    GDBusInterfaceInfo *d = g_dbus_node_info_lookup_interface(doc, VJ_IFACE_JOB);
+    GDBusInterfaceInfo *l = g_dbus_node_info_lookup_interface(live, VJ_IFACE_JOB);
+    g_assert_nonnull(d);
+    g_assert_nonnull(l);
+    g_autofree gchar *dd = describe(d), *ld = describe(l);
+    g_assert_cmpstr(dd, ==, ld);
+}
+
 static void
 test_save(VbFixture *f, gconstpointer data)
 {
@@ -141,6 +203,7 @@ test_save(VbFixture *f, gconstpointer data)
     g_assert_true(g_variant_is_of_type(op, G_VARIANT_TYPE_STRING));
     g_assert_cmpstr(g_variant_get_string(op, NULL), ==, "save");
     g_assert_cmpuint(g_variant_n_children(dict), ==, 12);
+    assert_documented(f, job);
 
     /* Nobody waits behind it: a read of the same domain that asks libvirt. */
     g_autoptr(GVariant) x = vb_call_ok(f, TEST_DOMAIN_PATH, VB_IFACE_DOMAIN, "GetXMLDesc", g_variant_new("(u)", 0),

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The lifecycle of the seed text, edge by edge, on real QEMU guests of a
- * private libvirtd (qemu-lifecycle-util.h). Every edge is a call to virtbusd, and is
+ * private libvirtd (qemu-util.h). Every edge is a call to virtbusd, and is
  * checked three ways: libvirt's own state and reason (the test's own
  * libvirt connection), virtbusd's State and StateReason, and the signals
  * (DomainEvent, InterfacesAdded and InterfacesRemoved, the jobs of long
@@ -19,9 +19,7 @@
  * after a restore libvirt sends "resumed, from snapshot" but says
  * "running, restored", and virtbusd must say what libvirt says. */
 #include "job-util.h"
-#include "qemu-lifecycle-util.h"
-
-#define MEMORY_MIB 64
+#include "qemu-state.h"
 
 static gchar *
 define(VbFixture *f, const VqGuest *g, const char *xml)
@@ -54,7 +52,7 @@ expect_job(VbFixture *f, const char *object, const char *operation)
     g_assert_true(g_variant_lookup(props, "Operation", "&s", &op));
     g_assert_cmpstr(op, ==, operation);
     if (!vj_wait_completed(f, job, &ok, NULL, VQ_WAIT_MS))
-        vq_fail(f, "no Completed");
+        vs_fail(f, "no Completed");
     g_assert_true(ok);
 }
 
@@ -68,37 +66,37 @@ static void
 test_persistent(VbFixture *f, gconstpointer data)
 {
     g_autoptr(VqGuest) g = vq_guest_new("vq-life");
-    g_autofree gchar *xml = vq_guest_xml(g, MEMORY_MIB, NULL);
+    g_autofree gchar *xml = vq_guest_xml(g, NULL, NULL);
     g_autofree gchar *image = g_build_filename(f->tmpdir, "life.save", NULL);
 
     vq_wait_connected(f);
 
     /* undefined -> defined */
     g_autofree gchar *path = define(f, g, xml);
-    vq_expect_added(f, g);
-    vq_expect_event(f, g, VIR_DOMAIN_EVENT_DEFINED, VIR_DOMAIN_EVENT_DEFINED_ADDED);
-    vq_assert_state(f, g, VIR_DOMAIN_SHUTOFF, VIR_DOMAIN_SHUTOFF_UNKNOWN);
+    vs_expect_added(f, g);
+    vs_expect_event(f, g, VIR_DOMAIN_EVENT_DEFINED, VIR_DOMAIN_EVENT_DEFINED_ADDED);
+    vs_assert_state(f, g, VIR_DOMAIN_SHUTOFF, VIR_DOMAIN_SHUTOFF_UNKNOWN);
     g_assert_true(persistent(f, g));
 
     /* defined -> running */
     call(f, g, "Create", g_variant_new("(u)", 0));
-    vq_expect_event(f, g, VIR_DOMAIN_EVENT_STARTED, VIR_DOMAIN_EVENT_STARTED_BOOTED);
-    vq_assert_state(f, g, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_BOOTED);
+    vs_expect_event(f, g, VIR_DOMAIN_EVENT_STARTED, VIR_DOMAIN_EVENT_STARTED_BOOTED);
+    vs_assert_state(f, g, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_BOOTED);
 
     /* running -> paused -> running */
     call(f, g, "Suspend", NULL);
-    vq_expect_event(f, g, VIR_DOMAIN_EVENT_SUSPENDED, VIR_DOMAIN_EVENT_SUSPENDED_PAUSED);
-    vq_assert_state(f, g, VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_USER);
+    vs_expect_event(f, g, VIR_DOMAIN_EVENT_SUSPENDED, VIR_DOMAIN_EVENT_SUSPENDED_PAUSED);
+    vs_assert_state(f, g, VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_USER);
     call(f, g, "Resume", NULL);
-    vq_expect_event(f, g, VIR_DOMAIN_EVENT_RESUMED, VIR_DOMAIN_EVENT_RESUMED_UNPAUSED);
-    vq_assert_state(f, g, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_UNPAUSED);
+    vs_expect_event(f, g, VIR_DOMAIN_EVENT_RESUMED, VIR_DOMAIN_EVENT_RESUMED_UNPAUSED);
+    vs_assert_state(f, g, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_UNPAUSED);
 
     /* running -> saved: a job; libvirt pauses the guest first */
     call(f, g, "Save", g_variant_new("(ssu)", image, "", 0));
     expect_job(f, g->path, "save");
-    vq_expect_event(f, g, VIR_DOMAIN_EVENT_SUSPENDED, VIR_DOMAIN_EVENT_SUSPENDED_PAUSED);
-    vq_expect_event(f, g, VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_SAVED);
-    vq_assert_state(f, g, VIR_DOMAIN_SHUTOFF, VIR_DOMAIN_SHUTOFF_SAVED);
+    vs_expect_event(f, g, VIR_DOMAIN_EVENT_SUSPENDED, VIR_DOMAIN_EVENT_SUSPENDED_PAUSED);
+    vs_expect_event(f, g, VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_SAVED);
+    vs_assert_state(f, g, VIR_DOMAIN_SHUTOFF, VIR_DOMAIN_SHUTOFF_SAVED);
     g_assert_true(g_file_test(image, G_FILE_TEST_IS_REGULAR));
 
     /* saved -> running: libvirt says "resumed from snapshot" and keeps
@@ -106,61 +104,61 @@ test_persistent(VbFixture *f, gconstpointer data)
     g_autoptr(GVariant) r = vb_call_ok(f, VQ_PATH, VB_IFACE_CONNECT, "DomainRestore",
                                        g_variant_new("(ssu)", image, "", 0), "()");
     expect_job(f, g->path, "restore");
-    vq_expect_event(f, g, VIR_DOMAIN_EVENT_STARTED, VIR_DOMAIN_EVENT_STARTED_RESTORED);
-    vq_expect_event(f, g, VIR_DOMAIN_EVENT_RESUMED, VIR_DOMAIN_EVENT_RESUMED_FROM_SNAPSHOT);
-    vq_assert_state(f, g, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_RESTORED);
+    vs_expect_event(f, g, VIR_DOMAIN_EVENT_STARTED, VIR_DOMAIN_EVENT_STARTED_RESTORED);
+    vs_expect_event(f, g, VIR_DOMAIN_EVENT_RESUMED, VIR_DOMAIN_EVENT_RESUMED_FROM_SNAPSHOT);
+    vs_assert_state(f, g, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_RESTORED);
 
     /* A reset changes nothing libvirt says about the state. */
     call(f, g, "Reset", g_variant_new("(u)", 0));
     if (!vb_wait_signal(f, g->path, VB_IFACE_DOMAIN, "Reboot", NULL, NULL, VQ_WAIT_MS))
-        vq_fail(f, "no Reboot signal after Reset");
-    vq_assert_state(f, g, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_RESTORED);
+        vs_fail(f, "no Reboot signal after Reset");
+    vs_assert_state(f, g, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_RESTORED);
 
     /* running -> shut off -> undefined */
     call(f, g, "Destroy", g_variant_new("(u)", 0));
-    vq_expect_event(f, g, VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_DESTROYED);
-    vq_assert_state(f, g, VIR_DOMAIN_SHUTOFF, VIR_DOMAIN_SHUTOFF_DESTROYED);
+    vs_expect_event(f, g, VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_DESTROYED);
+    vs_assert_state(f, g, VIR_DOMAIN_SHUTOFF, VIR_DOMAIN_SHUTOFF_DESTROYED);
     call(f, g, "Undefine", g_variant_new("(u)", 0));
-    vq_expect_event(f, g, VIR_DOMAIN_EVENT_UNDEFINED, VIR_DOMAIN_EVENT_UNDEFINED_REMOVED);
-    vq_assert_gone(f, g);
+    vs_expect_event(f, g, VIR_DOMAIN_EVENT_UNDEFINED, VIR_DOMAIN_EVENT_UNDEFINED_REMOVED);
+    vs_assert_gone(f, g);
 }
 
 static void
 test_transient(VbFixture *f, gconstpointer data)
 {
     g_autoptr(VqGuest) g = vq_guest_new("vq-transient");
-    g_autofree gchar *xml = vq_guest_xml(g, MEMORY_MIB, NULL);
+    g_autofree gchar *xml = vq_guest_xml(g, NULL, NULL);
 
     vq_wait_connected(f);
     g_autoptr(GVariant) r = vb_call_ok(f, VQ_PATH, VB_IFACE_CONNECT, "DomainCreateXML",
                                        g_variant_new("(su)", xml, 0), "(o)");
-    vq_expect_added(f, g);
-    vq_expect_event(f, g, VIR_DOMAIN_EVENT_STARTED, VIR_DOMAIN_EVENT_STARTED_BOOTED);
-    vq_assert_state(f, g, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_BOOTED);
+    vs_expect_added(f, g);
+    vs_expect_event(f, g, VIR_DOMAIN_EVENT_STARTED, VIR_DOMAIN_EVENT_STARTED_BOOTED);
+    vs_assert_state(f, g, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_BOOTED);
     g_assert_false(persistent(f, g));
 
     call(f, g, "Destroy", g_variant_new("(u)", 0));
-    vq_expect_event(f, g, VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_DESTROYED);
-    vq_assert_gone(f, g);
+    vs_expect_event(f, g, VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_DESTROYED);
+    vs_assert_gone(f, g);
 }
 
 static void
 test_managed_save(VbFixture *f, gconstpointer data)
 {
     g_autoptr(VqGuest) g = vq_guest_new("vq-managed");
-    g_autofree gchar *xml = vq_guest_xml(g, MEMORY_MIB, NULL);
+    g_autofree gchar *xml = vq_guest_xml(g, NULL, NULL);
     virDomainPtr dom;
 
     vq_wait_connected(f);
     g_autofree gchar *path = define(f, g, xml);
     call(f, g, "Create", g_variant_new("(u)", 0));
-    vq_assert_state(f, g, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_BOOTED);
+    vs_assert_state(f, g, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_BOOTED);
 
     call(f, g, "ManagedSave", g_variant_new("(u)", 0));
     expect_job(f, g->path, "save");
-    vq_expect_event(f, g, VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_SAVED);
-    vq_assert_state(f, g, VIR_DOMAIN_SHUTOFF, VIR_DOMAIN_SHUTOFF_SAVED);
-    dom = virDomainLookupByUUIDString(vq_conn(), g->uuid);
+    vs_expect_event(f, g, VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_SAVED);
+    vs_assert_state(f, g, VIR_DOMAIN_SHUTOFF, VIR_DOMAIN_SHUTOFF_SAVED);
+    dom = virDomainLookupByUUIDString(vs_conn(), g->uuid);
     g_assert_cmpint(virDomainHasManagedSaveImage(dom, 0), ==, 1);
     g_autoptr(GVariant) has = vb_call_ok(f, g->path, VB_IFACE_DOMAIN, "HasManagedSaveImage", g_variant_new("(u)", 0),
                                          "(b)");
@@ -171,47 +169,47 @@ test_managed_save(VbFixture *f, gconstpointer data)
     /* Starting resumes from the image: "restored", as libvirt says. */
     call(f, g, "Create", g_variant_new("(u)", 0));
     expect_job(f, g->path, "start");
-    vq_expect_event(f, g, VIR_DOMAIN_EVENT_STARTED, VIR_DOMAIN_EVENT_STARTED_RESTORED);
-    vq_assert_state(f, g, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_RESTORED);
+    vs_expect_event(f, g, VIR_DOMAIN_EVENT_STARTED, VIR_DOMAIN_EVENT_STARTED_RESTORED);
+    vs_assert_state(f, g, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_RESTORED);
     g_assert_cmpint(virDomainHasManagedSaveImage(dom, 0), ==, 0);
     virDomainFree(dom);
 
     call(f, g, "Destroy", g_variant_new("(u)", 0));
-    vq_assert_state(f, g, VIR_DOMAIN_SHUTOFF, VIR_DOMAIN_SHUTOFF_DESTROYED);
+    vs_assert_state(f, g, VIR_DOMAIN_SHUTOFF, VIR_DOMAIN_SHUTOFF_DESTROYED);
     call(f, g, "Undefine", g_variant_new("(u)", 0));
-    vq_assert_gone(f, g);
+    vs_assert_gone(f, g);
 }
 
 static void
 test_restore_again(VbFixture *f, gconstpointer data)
 {
     g_autoptr(VqGuest) g = vq_guest_new("vq-again");
-    g_autofree gchar *xml = vq_guest_xml(g, MEMORY_MIB, NULL);
+    g_autofree gchar *xml = vq_guest_xml(g, NULL, NULL);
     g_autofree gchar *image = g_build_filename(f->tmpdir, "again.save", NULL);
 
     vq_wait_connected(f);
     g_autoptr(GVariant) c = vb_call_ok(f, VQ_PATH, VB_IFACE_CONNECT, "DomainCreateXML",
                                        g_variant_new("(su)", xml, 0), "(o)");
-    vq_assert_state(f, g, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_BOOTED);
+    vs_assert_state(f, g, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_BOOTED);
     /* Saved, a transient domain ceases to exist; its image stays. */
     call(f, g, "Save", g_variant_new("(ssu)", image, "", 0));
     expect_job(f, g->path, "save");
-    vq_expect_event(f, g, VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_SAVED);
-    vq_assert_gone(f, g);
+    vs_expect_event(f, g, VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_SAVED);
+    vs_assert_gone(f, g);
 
     /* "Even a transient domain can be restored over and over again." */
     for (guint round = 0; round < 3; round++) {
         g_test_message("restore %u", round + 1);
         g_autoptr(GVariant) r = vb_call_ok(f, VQ_PATH, VB_IFACE_CONNECT, "DomainRestore",
                                            g_variant_new("(ssu)", image, "", 0), "()");
-        vq_expect_added(f, g);
+        vs_expect_added(f, g);
         expect_job(f, g->path, "restore");
-        vq_expect_event(f, g, VIR_DOMAIN_EVENT_STARTED, VIR_DOMAIN_EVENT_STARTED_RESTORED);
-        vq_assert_state(f, g, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_RESTORED);
+        vs_expect_event(f, g, VIR_DOMAIN_EVENT_STARTED, VIR_DOMAIN_EVENT_STARTED_RESTORED);
+        vs_assert_state(f, g, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_RESTORED);
         g_assert_false(persistent(f, g));
         call(f, g, "Destroy", g_variant_new("(u)", 0));
-        vq_expect_event(f, g, VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_DESTROYED);
-        vq_assert_gone(f, g);
+        vs_expect_event(f, g, VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_DESTROYED);
+        vs_assert_gone(f, g);
         g_assert_true(g_file_test(image, G_FILE_TEST_IS_REGULAR));
     }
 }
@@ -253,7 +251,7 @@ snapshot_path(VbFixture *f, const char *path, const char *iface, const char *met
 static gchar *
 libvirt_current_snapshot(const VqGuest *g)
 {
-    virDomainPtr dom = virDomainLookupByUUIDString(vq_conn(), g->uuid);
+    virDomainPtr dom = virDomainLookupByUUIDString(vs_conn(), g->uuid);
     virDomainSnapshotPtr s = virDomainSnapshotCurrent(dom, 0);
     gchar *name = g_strdup(virDomainSnapshotGetName(s));
 
@@ -265,7 +263,7 @@ libvirt_current_snapshot(const VqGuest *g)
 static gint
 libvirt_snapshot_count(const VqGuest *g)
 {
-    virDomainPtr dom = virDomainLookupByUUIDString(vq_conn(), g->uuid);
+    virDomainPtr dom = virDomainLookupByUUIDString(vs_conn(), g->uuid);
     gint n = virDomainSnapshotNum(dom, 0);
 
     virDomainFree(dom);
@@ -278,32 +276,32 @@ test_snapshots(VbFixture *f, gconstpointer data)
     g_autoptr(VqGuest) g = vq_guest_new("vq-snap");
     g_autofree gchar *disk = g_build_filename(f->tmpdir, "snap.qcow2", NULL);
     const char *qemu_img[] = { "qemu-img", "create", "-q", "-f", "qcow2", disk, "32M", NULL };
-    g_autofree gchar *out = vq_run(qemu_img);
+    g_autofree gchar *out = vq_run_argv(qemu_img);
     g_autofree gchar *devices = g_strdup_printf("<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
                                                 "<source file='%s'/><target dev='vda' bus='virtio'/></disk>",
                                                 disk);
-    g_autofree gchar *xml = vq_guest_xml(g, MEMORY_MIB, devices);
+    g_autofree gchar *xml = vq_guest_xml(g, devices, NULL);
 
     vq_wait_connected(f);
     g_autofree gchar *path = define(f, g, xml);
     call(f, g, "Create", g_variant_new("(u)", 0));
-    vq_assert_state(f, g, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_BOOTED);
+    vs_assert_state(f, g, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_BOOTED);
 
     /* With memory, of the running guest: a job; libvirt pauses it for the
      * while. */
     g_autofree gchar *s1 = snapshot_create(f, g, "s1");
     expect_job(f, g->path, "snapshot");
-    vq_expect_event(f, g, VIR_DOMAIN_EVENT_SUSPENDED, VIR_DOMAIN_EVENT_SUSPENDED_PAUSED);
-    vq_expect_event(f, g, VIR_DOMAIN_EVENT_RESUMED, VIR_DOMAIN_EVENT_RESUMED_UNPAUSED);
-    vq_assert_state(f, g, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_UNPAUSED);
+    vs_expect_event(f, g, VIR_DOMAIN_EVENT_SUSPENDED, VIR_DOMAIN_EVENT_SUSPENDED_PAUSED);
+    vs_expect_event(f, g, VIR_DOMAIN_EVENT_RESUMED, VIR_DOMAIN_EVENT_RESUMED_UNPAUSED);
+    vs_assert_state(f, g, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_UNPAUSED);
 
     /* Of the shut-off guest: its disks only, quick, no job. */
     call(f, g, "Destroy", g_variant_new("(u)", 0));
-    vq_assert_state(f, g, VIR_DOMAIN_SHUTOFF, VIR_DOMAIN_SHUTOFF_DESTROYED);
+    vs_assert_state(f, g, VIR_DOMAIN_SHUTOFF, VIR_DOMAIN_SHUTOFF_DESTROYED);
     vb_signals_clear(f);
     g_autofree gchar *s2 = snapshot_create(f, g, "s2");
     g_assert_cmpint(vj_signal_index(f, VJ_ROOT_PATH, VJ_IFACE_OBJECT_MANAGER, "InterfacesAdded", NULL), ==, -1);
-    vq_assert_state(f, g, VIR_DOMAIN_SHUTOFF, VIR_DOMAIN_SHUTOFF_DESTROYED);
+    vs_assert_state(f, g, VIR_DOMAIN_SHUTOFF, VIR_DOMAIN_SHUTOFF_DESTROYED);
 
     /* Listed, current, parent and children, as libvirt has them. */
     g_auto(GStrv) all = snapshot_paths(f, g->path, VB_IFACE_DOMAIN, "ListDomainSnapshots");
@@ -324,15 +322,15 @@ test_snapshots(VbFixture *f, gconstpointer data)
     /* Back to the running guest of s1: its memory is loaded, a job. */
     g_autoptr(GVariant) rv1 = vb_call_ok(f, s1, VB_IFACE_SNAPSHOT, "Revert", g_variant_new("(u)", 0), "()");
     expect_job(f, g->path, "snapshot-revert");
-    vq_expect_event(f, g, VIR_DOMAIN_EVENT_STARTED, VIR_DOMAIN_EVENT_STARTED_FROM_SNAPSHOT);
-    vq_assert_state(f, g, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_FROM_SNAPSHOT);
+    vs_expect_event(f, g, VIR_DOMAIN_EVENT_STARTED, VIR_DOMAIN_EVENT_STARTED_FROM_SNAPSHOT);
+    vs_assert_state(f, g, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_FROM_SNAPSHOT);
     g_autofree gchar *lcurrent1 = libvirt_current_snapshot(g);
     g_assert_cmpstr(lcurrent1, ==, "s1");
 
     /* Back to the shut-off guest of s2. */
     g_autoptr(GVariant) rv2 = vb_call_ok(f, s2, VB_IFACE_SNAPSHOT, "Revert", g_variant_new("(u)", 0), "()");
-    vq_expect_event(f, g, VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_FROM_SNAPSHOT);
-    vq_assert_state(f, g, VIR_DOMAIN_SHUTOFF, VIR_DOMAIN_SHUTOFF_FROM_SNAPSHOT);
+    vs_expect_event(f, g, VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_FROM_SNAPSHOT);
+    vs_assert_state(f, g, VIR_DOMAIN_SHUTOFF, VIR_DOMAIN_SHUTOFF_FROM_SNAPSHOT);
 
     /* Deleted, the child first. */
     g_autoptr(GVariant) d2 = vb_call_ok(f, s2, VB_IFACE_SNAPSHOT, "Delete", g_variant_new("(u)", 0), "()");
@@ -342,7 +340,7 @@ test_snapshots(VbFixture *f, gconstpointer data)
     g_assert_cmpint(libvirt_snapshot_count(g), ==, 0);
 
     call(f, g, "Undefine", g_variant_new("(u)", 0));
-    vq_assert_gone(f, g);
+    vs_assert_gone(f, g);
 }
 
 /* ---- a guest that answers ----------------------------------------------------------- */
@@ -359,7 +357,7 @@ wait_agent(VbFixture *f, const VqGuest *g, gint state)
         gint s, reason;
         if (left <= 0 || !vb_wait_signal(f, g->path, VB_IFACE_DOMAIN, "AgentEvent", NULL, &params, (guint)left)) {
             g_autofree gchar *what = g_strdup_printf("the agent of %s did not turn %d", g->name, state);
-            vq_fail(f, what);
+            vs_fail(f, what);
         }
         g_variant_get(params, "(ii)", &s, &reason);
         if (s == state)
@@ -371,7 +369,7 @@ static void
 test_acpi_guest(VbFixture *f, gconstpointer data)
 {
     g_autoptr(VqGuest) g = vq_guest_new("vq-acpi");
-    g_autofree gchar *xml = vq_test_guest_xml(g);
+    g_autofree gchar *xml = vs_test_guest_xml(g);
 
     if (!xml) {
         g_test_skip("the test guest cannot be built here (tests/guest/build-guest)");
@@ -380,48 +378,43 @@ test_acpi_guest(VbFixture *f, gconstpointer data)
     vq_wait_connected(f);
     g_autofree gchar *path = define(f, g, xml);
     call(f, g, "Create", g_variant_new("(u)", 0));
-    vq_expect_event(f, g, VIR_DOMAIN_EVENT_STARTED, VIR_DOMAIN_EVENT_STARTED_BOOTED);
-    vq_assert_state(f, g, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_BOOTED);
+    vs_expect_event(f, g, VIR_DOMAIN_EVENT_STARTED, VIR_DOMAIN_EVENT_STARTED_BOOTED);
+    vs_assert_state(f, g, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_BOOTED);
     /* Its agent starts with the power-button daemon, after the boot. */
     wait_agent(f, g, VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_CONNECTED);
 
     /* Reboot: the guest goes down and comes up again, still "running". */
     call(f, g, "Reboot", g_variant_new("(u)", VIR_DOMAIN_REBOOT_GUEST_AGENT));
     if (!vb_wait_signal(f, g->path, VB_IFACE_DOMAIN, "Reboot", NULL, NULL, VQ_WAIT_MS))
-        vq_fail(f, "no Reboot signal after Reboot");
+        vs_fail(f, "no Reboot signal after Reboot");
     wait_agent(f, g, VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_CONNECTED);
-    vq_assert_state(f, g, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_BOOTED);
+    vs_assert_state(f, g, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_BOOTED);
 
     /* Reset: the same from outside. */
     call(f, g, "Reset", g_variant_new("(u)", 0));
     if (!vb_wait_signal(f, g->path, VB_IFACE_DOMAIN, "Reboot", NULL, NULL, VQ_WAIT_MS))
-        vq_fail(f, "no Reboot signal after Reset");
+        vs_fail(f, "no Reboot signal after Reset");
     wait_agent(f, g, VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_CONNECTED);
-    vq_assert_state(f, g, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_BOOTED);
+    vs_assert_state(f, g, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_BOOTED);
 
     /* A graceful shutdown through the ACPI power button. */
     call(f, g, "Shutdown", g_variant_new("(u)", VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN));
-    vq_expect_event(f, g, VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN);
-    vq_assert_state(f, g, VIR_DOMAIN_SHUTOFF, VIR_DOMAIN_SHUTOFF_SHUTDOWN);
+    vs_expect_event(f, g, VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN);
+    vs_assert_state(f, g, VIR_DOMAIN_SHUTOFF, VIR_DOMAIN_SHUTOFF_SHUTDOWN);
 
     call(f, g, "Undefine", g_variant_new("(u)", 0));
-    vq_assert_gone(f, g);
+    vs_assert_gone(f, g);
 }
 
 int
 main(int argc, char **argv)
 {
-    int ret;
-
-    vb_init(&argc, &argv);
-    vq_init("lifecycle");
+    vq_init(&argc, &argv, "lifecycle");
     vq_add("/qemu-lifecycle/persistent", test_persistent);
     vq_add("/qemu-lifecycle/transient", test_transient);
     vq_add("/qemu-lifecycle/managed-save", test_managed_save);
     vq_add("/qemu-lifecycle/restore-again", test_restore_again);
     vq_add("/qemu-lifecycle/snapshots", test_snapshots);
     vq_add("/qemu-lifecycle/acpi-guest", test_acpi_guest);
-    ret = vb_run();
-    vq_finish();
-    return ret;
+    return vq_run();
 }

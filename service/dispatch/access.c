@@ -431,9 +431,10 @@ static void authorize_step(Call *c) {
                         return call_continue(c);
                 c->round = 2;
                 const char *verb = c->property ? c->property : sd_bus_message_get_member(c->msg);
-                Details d = { 0 }, other[ROW_MAX_PERMS * 4];
-                memset(other, 0, sizeof(other));
-                Details *extra = xmalloc0(sizeof(Details) * (c->work.nperms + 1));
+                Details d = { 0 };
+                /* Details of other objects: those the arguments name, then
+                 * those the resolve step found. */
+                Details *other = xmalloc0(sizeof(Details) * (n + c->work.nperms + 1));
                 const Details **dv = xmalloc0(sizeof(Details *) * (n + c->work.nperms + 1));
                 driver_details(c, c->space, &d);
                 target_details(c, &d);
@@ -459,20 +460,19 @@ static void authorize_step(Call *c) {
                  * volumes a removal takes along), each with its own
                  * object's details. */
                 for (unsigned i = 0; i < c->work.nperms; i++) {
-                        driver_details(c, c->space, &extra[i]);
+                        Details *e = &other[n + i];
+                        driver_details(c, c->space, e);
                         for (unsigned k = 0; k < c->work.perms[i].details.n; k++)
-                                details_set(&extra[i], c->work.perms[i].details.d[k].key, c->work.perms[i].details.d[k].value);
-                        details_set(&extra[i], "verb", verb);
+                                details_set(e, c->work.perms[i].details.d[k].key, c->work.perms[i].details.d[k].value);
+                        details_set(e, "verb", verb);
                         ask_add(c, ASK_PERM, action_name(c->work.perms[i].object, c->work.perms[i].perm));
-                        dv[n + i] = &extra[i];
+                        dv[n + i] = e;
                 }
                 ask_all(c, dv, sd_bus_message_get_allow_interactive_authorization(c->msg));
                 details_clear(&d);
-                for (unsigned i = 0; i < n; i++)
+                for (unsigned i = 0; i < n + c->work.nperms; i++)
                         details_clear(&other[i]);
-                for (unsigned i = 0; i < c->work.nperms; i++)
-                        details_clear(&extra[i]);
-                free(extra);
+                free(other);
                 free(dv);
                 return;
         }

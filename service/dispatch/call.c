@@ -533,7 +533,7 @@ static void start_job(Call *c) {
         Details details = { 0 };
         KindId kind = c->kind;
         const char *key = c->key;
-        Obj *o;
+        Obj *target;
 
         if (!c->has_target) {
                 /* A call on the connection that acts on a domain (a restore
@@ -543,10 +543,10 @@ static void start_job(Call *c) {
         }
         if (!key)
                 return;
-        /* What polkit hears about the object: its own details (asked for
-         * only when polkit is), then the call's; not the host path. */
-        if (c->has_target && (o = space_get(c->space, kind, key)))
-                obj_details(o, &details);
+        /* What polkit hears about the object (not the host path): the
+         * object's own details, or what the call found out about it. */
+        if ((target = space_get(c->space, kind, key)))
+                obj_details(target, &details);
         for (unsigned i = 0; i < c->details.n; i++)
                 if (!streq(c->details.d[i].key, "path"))
                         details_set(&details, c->details.d[i].key, c->details.d[i].value);
@@ -555,8 +555,8 @@ static void start_job(Call *c) {
                 .kind = kind,
                 .key = key,
                 .uid = c->uid_known ? (int64_t) c->uid : JOB_UID_NONE,
-                .perm_object = row->perms[0].object,
-                .perm = row->perms[0].perm,
+                .perm_object = row_job_perm(row)->object,
+                .perm = row_job_perm(row)->perm,
                 .details = &details,
         });
         details_clear(&details);

@@ -10,7 +10,6 @@ const Interface *const interfaces[] = {
         &connect_interface,
         &domain_interface,
         &snapshot_interface,
-        &job_interface,
         &network_interface,
         &storage_pool_interface,
         &storage_vol_interface,
@@ -18,6 +17,7 @@ const Interface *const interfaces[] = {
         &node_device_interface,
         &interface_interface,
         &nwfilter_interface,
+        &job_interface,
         NULL,
 };
 
@@ -136,12 +136,18 @@ static bool validate_row(const Interface *iface, const Row *row) {
                         return fail(iface, row, "a flag-dependent host path without a flags argument");
         if (!(row->flags & ROW_JOB) != !row->job || (row->job_probe && !row->job))
                 return fail(iface, row, "a job needs ROW_JOB and the name of its operation");
-        /* Cancel needs the operation's permission: the first one. */
-        if ((row->flags & ROW_JOB) && (!row->perms[0].object || row->perms[0].when != WHEN_ALWAYS))
-                return fail(iface, row, "a job's first permission must be its operation's own");
+        if ((row->flags & ROW_JOB) && !row_job_perm(row))
+                return fail(iface, row, "a job needs a permission of its own object that always applies");
         if ((row->flags & ROW_JOB_PERM) && iface->kind != KIND_JOB)
                 return fail(iface, row, "only jobs have a job's permission");
         return true;
+}
+
+const Perm *row_job_perm(const Row *row) {
+        for (unsigned i = 0; i < ROW_MAX_PERMS; i++)
+                if (row->perms[i].object && row->perms[i].when == WHEN_ALWAYS && row->perms[i].on_arg <= 0)
+                        return &row->perms[i];
+        return NULL;
 }
 
 bool table_validate(void) {

@@ -203,9 +203,9 @@ typedef struct Interface {
 
 /* Every interface, NULL-terminated. */
 extern const Interface *const interfaces[];
-extern const Interface connect_interface, domain_interface, snapshot_interface, job_interface, network_interface,
+extern const Interface connect_interface, domain_interface, snapshot_interface, network_interface,
         storage_pool_interface, storage_vol_interface, secret_interface, node_device_interface,
-        interface_interface, nwfilter_interface;
+        interface_interface, nwfilter_interface, job_interface;
 
 const Interface *interface_by_name(const char *name);
 const Row *interface_row(const Interface *iface, RowType type, const char *member);
@@ -221,6 +221,10 @@ int row_flags_arg(const Row *row);
  * "job:OPERATION" for rows that run as jobs. The documentation and its
  * tests are held to it. */
 void table_print(FILE *f);
+
+/* The permission a ROW_JOB row's job is canceled with: its first one about
+ * its own object that always applies (the operation's own). */
+const Perm *row_job_perm(const Row *row);
 
 /* Checks every row against its shape and the kinds' facts; logs and
  * returns false on the first mismatch (a bug: the daemon refuses to run). */

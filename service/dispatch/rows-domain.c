@@ -36,6 +36,22 @@ static int check_metadata(Call *c, sd_bus_error *error) {
         return 0;
 }
 
+static int check_undefine_storage(Call *c, sd_bus_error *error) {
+        if (wipe_algorithm_from_name(value_get_str(&c->in[0])) == -1)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Unknown wipe algorithm; use one of zero, nnsa, dod, bsi, gutmann, "
+                                         "schneier, pfitzner7, pfitzner33, random, trim, or \"\" for none");
+        return 0;
+}
+
+/* Volumes have no events: the pools they were in are listed again, so the
+ * volumes removed with the domain go from the bus too. */
+static int finish_undefine_storage(Call *c, sd_bus_error *error) {
+        if (!(value_get_u32(&c->in[1]) & VIRTBUS_UNDEFINE_STORAGE_DRY_RUN))
+                conn_refresh(c->conn, KIND_STORAGE_VOL);
+        return 0;
+}
+
 /* The most a peek may ask for: what libvirt's RPC carries (a local driver
  * could give more, but the buffer is allocated before libvirt is asked). */
 #define PEEK_MAX (4u * 1024u * 1024u)
@@ -95,14 +111,6 @@ static int check_migrate(Call *c, sd_bus_error *error) {
         return 0;
 }
 
-static int check_undefine_storage(Call *c, sd_bus_error *error) {
-        if (wipe_algorithm_from_name(value_get_str(&c->in[0])) == -1)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "Unknown wipe algorithm; use one of zero, nnsa, dod, bsi, gutmann, "
-                                         "schneier, pfitzner7, pfitzner33, random, trim, or \"\" for none");
-        return 0;
-}
-
 static const Row set_autostart = METHOD("Autostart", ARGS("b", autostart), NO_RESULT,
                                          .perms = { PERM("domain", "write") }, .flags = ROW_CHANGE,
                                          .run = op_domain_set_autostart);
@@ -158,8 +166,8 @@ static const Row domain_rows[] = {
         METHOD("BlockResize", ARGS("s", disk, "t", size, "u", flags), NO_RESULT,
                .perms = { PERM("domain", "block-write") }, .flags = ROW_CHANGE, .run = op_domain_block_resize),
         METHOD("CoreDump", ARGS("s", to, "u", dumpformat, "u", flags), NO_RESULT,
-               .perms = { PERM("domain", "core-dump") }, .checks = { HOST_PATH_ARG(0) }, .flags = ROW_CHANGE,
-               .run = op_domain_core_dump),
+               .perms = { PERM("domain", "core-dump") }, .checks = { HOST_PATH_ARG(0) },
+               .flags = ROW_CHANGE | ROW_JOB, .job = "dump", .run = op_domain_core_dump),
         METHOD("Create", ARGS("u", flags), NO_RESULT, .perms = { PERM("domain", "start") },
                .flags = ROW_CHANGE | ROW_JOB, .job = "start", .job_probe = op_domain_create_probe,
                DOM_FLAGS(virDomainCreateWithFlags)),
@@ -358,7 +366,8 @@ static const Row domain_rows[] = {
          * which the resolve step finds. */
         METHOD("UndefineWithStorage", ARGS("s", wipeAlgorithm, "u", flags), RESULT("as", volumes),
                .perms = { PERM("domain", "delete") }, .check = check_undefine_storage,
-               .resolve = op_domain_undefine_storage_resolve, .flags = ROW_CHANGE | ROW_JOB,
+               .resolve = op_domain_undefine_storage_resolve, .finish = finish_undefine_storage,
+               .flags = ROW_CHANGE | ROW_JOB,
                .job = "undefine-with-storage", .job_probe = op_domain_undefine_storage_probe,
                .run = op_domain_undefine_with_storage),
         METHOD("UpdateDevice", ARGS("s", xml, "u", flags), NO_RESULT, .perms = { PERMS_AFFECT("domain") },

@@ -125,34 +125,6 @@ static const char *secret_usage_key(int type) {
         }
 }
 
-void obj_details(const Obj *o, Details *d) {
-        for (unsigned i = 0; i < KIND_MAX_DETAILS && o->kind->details[i].key; i++) {
-                const DetailDesc *dd = &o->kind->details[i];
-                details_set(d, dd->key, dd->source == FROM_KEY ? o->key : fact_str(o, dd->fact));
-        }
-        if (o->kind->id == KIND_SECRET) {
-                int t = kind_fact_index(o->kind, "UsageType");
-                const char *key = t >= 0 && o->facts[t].type == 'i' ? secret_usage_key(o->facts[t].i) : NULL;
-                if (key)
-                        details_set(d, key, fact_str(o, "UsageID"));
-        }
-        if (o->kind->more_details)
-                o->kind->more_details(o, d);
-}
-
-void kind_xml_details(const Kind *k, const char *name, const char *uuid, const char *mac, Details *d) {
-        for (unsigned i = 0; i < KIND_MAX_DETAILS && k->xml_details[i].key; i++) {
-                const DetailDesc *dd = &k->xml_details[i];
-                if (dd->source == FROM_XML_UUID) {
-                        /* libvirt reads "ABCD..." and "abcd-..." as the same
-                         * UUID: polkit must see the one way it is written. */
-                        _cleanup_free_ char *canon = uuid_canonical(uuid);
-                        details_set(d, dd->key, canon ? canon : uuid);
-                } else
-                        details_set(d, dd->key, dd->source == FROM_XML_NAME ? name : mac);
-        }
-}
-
 /* A job is judged as the object it acts on: it carries that object's
  * polkit object and details from when it started. */
 static void job_details(const Obj *o, Details *d) {
@@ -166,6 +138,34 @@ static void job_details(const Obj *o, Details *d) {
 
 static const char *job_polkit_object(const Obj *o) {
         return value_get_str(&o->facts[JOB_POLKIT_OBJECT]);
+}
+
+void obj_details(const Obj *o, Details *d) {
+        for (unsigned i = 0; i < KIND_MAX_DETAILS && o->kind->details[i].key; i++) {
+                const DetailDesc *dd = &o->kind->details[i];
+                details_set(d, dd->key, dd->source == FROM_KEY ? o->key : fact_str(o, dd->fact));
+        }
+        if (o->kind->id == KIND_JOB)
+                job_details(o, d);
+        if (o->kind->id == KIND_SECRET) {
+                int t = kind_fact_index(o->kind, "UsageType");
+                const char *key = t >= 0 && o->facts[t].type == 'i' ? secret_usage_key(o->facts[t].i) : NULL;
+                if (key)
+                        details_set(d, key, fact_str(o, "UsageID"));
+        }
+}
+
+void kind_xml_details(const Kind *k, const char *name, const char *uuid, const char *mac, Details *d) {
+        for (unsigned i = 0; i < KIND_MAX_DETAILS && k->xml_details[i].key; i++) {
+                const DetailDesc *dd = &k->xml_details[i];
+                if (dd->source == FROM_XML_UUID) {
+                        /* libvirt reads "ABCD..." and "abcd-..." as the same
+                         * UUID: polkit must see the one way it is written. */
+                        _cleanup_free_ char *canon = uuid_canonical(uuid);
+                        details_set(d, dd->key, canon ? canon : uuid);
+                } else
+                        details_set(d, dd->key, dd->source == FROM_XML_NAME ? name : mac);
+        }
 }
 
 /* ---- the registry ------------------------------------------------------- */
@@ -244,12 +244,11 @@ static const Kind kinds[KIND_MAX] = {
                 .details = { FACT("nwfilter_name", "Name"), KEY("nwfilter_uuid") },
                 .xml_details = { XML_NAME("nwfilter_name"), XML_UUID("nwfilter_uuid") },
         },
-        /* Keyed by a number the connection counts up; judged as the
-         * object it acts on. */
+        /* virtbusd's own: keyed by a number the connection counts up. Seen
+         * and judged as the object it acts on. */
         [KIND_JOB] = {
                 .id = KIND_JOB, .name = "job", .interface = "org.libvirt.Job", .segment = "job",
-                FACTS(job_facts), .name_fact = -1,
-                .more_details = job_details, .polkit_object = job_polkit_object,
+                FACTS(job_facts), .name_fact = -1, .polkit_object = job_polkit_object,
         },
 };
 

@@ -83,12 +83,6 @@ typedef struct Kind {
          * caller XML before it is made. */
         DetailDesc details[KIND_MAX_DETAILS];
         DetailDesc xml_details[KIND_MAX_DETAILS];
-        /* Details no descriptor can name (a job carries those of the
-         * object it acts on). NULL: none. */
-        void (*more_details)(const Obj *o, Details *d);
-        /* The polkit object an object is judged as, when it is not @name
-         * (a job is judged as the object it acts on). NULL: @name. */
-        const char *(*polkit_object)(const Obj *o);
         /* libvirt's lifecycle events of the kind are relayed as this signal
          * of org.libvirt.Connect (NULL: the kind has no events), with the
          * event's detail when @lifecycle_detail (NetworkEvent has none). */
@@ -98,6 +92,9 @@ typedef struct Kind {
         bool (*apply_lifecycle)(Value *facts, int event, int detail, uint32_t id);
         /* Whether such an event about an unknown object means it exists. */
         bool (*event_creates)(int event);
+        /* The polkit object an object is judged as, when it is not @name
+         * (a job is judged as the object it acts on). NULL: @name. */
+        const char *(*polkit_object)(const Obj *o);
 } Kind;
 
 const Kind *kind_get(KindId id);
@@ -119,12 +116,12 @@ struct Obj {
 };
 
 const char *obj_name(const Obj *o);
+/* The polkit object @o is judged as: "domain" in org.libvirt.dbus.domain.getattr. */
+const char *obj_polkit_object(const Obj *o);
 /* Adds the polkit details of @o. */
 void obj_details(const Obj *o, Details *d);
 /* Adds the details of an object of @k that caller XML describes. */
 void kind_xml_details(const Kind *k, const char *name, const char *uuid, const char *mac, Details *d);
-/* The polkit object @o is judged as: "domain" in org.libvirt.dbus.domain.getattr. */
-const char *obj_polkit_object(const Obj *o);
 /* Which facts differ between @a and @b, one bit per fact index. */
 uint64_t facts_diff(const Kind *k, const Value *a, const Value *b);
 void facts_copy(const Kind *k, Value *dst, const Value *src);

@@ -595,7 +595,7 @@ static void refresh_done(Task *t) {
 void conn_refresh(Connection *c, KindId kind) {
         RefreshTask *rt;
 
-        /* Kinds the daemon makes itself (jobs) are not listed. */
+        /* Only kinds libvirt lists (not virtbusd's own jobs). */
         if (c->state != CONN_UP || !virt_kind_served(kind) || !virt_kind(kind)->list)
                 return;
         if (c->refreshing[kind]) {
@@ -839,7 +839,7 @@ static EventItem *apply_batch(Connection *c, Obj *o, EventItem *batch, const Set
                         value_clear(&next[DOM_NAME]);
                         next[DOM_NAME] = value_str(ev->name);
                 }
-                gone = domain_apply_lifecycle(next, ev->event, ev->detail, ev->dom_id);
+                gone = o->kind->apply_lifecycle(next, ev->event, ev->detail, ev->dom_id);
                 paused = ev->event == VIR_DOMAIN_EVENT_SUSPENDED;
                 /* libvirt-dbus's signal first: it is what most clients wait for. */
                 emit_lifecycle_signal(c, path, ev);
@@ -997,8 +997,8 @@ static void settle(Connection *c, const char *key, EventItem *ev) {
 }
 
 /* Applies a lifecycle event of any kind through the kind's own rules
- * (model/); a domain's go through settle(). Returns true when it kept
- * @ev. */
+ * (model/); a domain's waits for libvirt's own state (settle() above).
+ * Returns true when it kept @ev. */
 static bool on_lifecycle(Connection *c, EventItem *ev) {
         Space *s = c->space;
         const Kind *k = kind_get(ev->kind);
@@ -1014,12 +1014,10 @@ static bool on_lifecycle(Connection *c, EventItem *ev) {
                 emit_lifecycle_signal(c, path, ev);
                 return false;
         }
-        /* A domain's state and reason are read back from libvirt. */
         if (ev->kind == KIND_DOMAIN) {
                 settle(c, ev->key, ev);
                 return true;
         }
-
         s->changes++;
         o->changed_at = s->changes;
         facts_copy(k, next, o->facts);

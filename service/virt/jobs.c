@@ -221,6 +221,9 @@ static const Operation operations[] = {
         { "snapshot-revert", "snapshot", false, false },
         { "snapshot-delete", "snapshot", false, false },
         { "undefine-with-storage", "delete", false, true },
+        /* libvirt can neither report nor stop these. */
+        { "vol-wipe", "format", false, false },
+        { "vol-copy", "create", false, false },
 };
 
 static const Operation *operation_get(const char *name) {
@@ -541,29 +544,22 @@ static void found_external(Connection *c, const char *key, const JobStats *st) {
         if (!o || find_by_target(jobs_of(c), KIND_DOMAIN, key))
                 return;
         obj_details(o, &details);
-        /* It began before it was found: its start is when libvirt says. */
         j = jobs_start(c, &(JobSpec) {
                 .operation = operation,
                 .kind = KIND_DOMAIN,
                 .key = key,
                 .uid = JOB_UID_NONE,
                 .details = &details,
-                .external = true,
+                /* It began before it was found: when libvirt says. */
                 .start_usec = now > elapsed ? now - elapsed : now,
+                .external = true,
         });
         details_clear(&details);
         /* It is in libvirt's hands already. */
         pthread_mutex_lock(&j->h->lock);
         j->h->in_libvirt = true;
         pthread_mutex_unlock(&j->h->lock);
-        Obj *jo = space_get(s, KIND_JOB, j->id);
-        if (jo) {
-                Value facts[MAX_FACTS] = { 0 };
-                facts_copy(jo->kind, facts, jo->facts);
-                job_facts_apply_stats(facts, st, now);
-                space_upsert(s, KIND_JOB, j->id, facts, NULL);
-                facts_clear(jo->kind, facts);
-        }
+        publish_facts(c, j, st);
         log_info("Found a %s job on domain %s that virtbusd did not start: %s", operation, obj_name(o), j->path);
 }
 

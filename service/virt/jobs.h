@@ -73,10 +73,8 @@ typedef struct JobSpec {
          * operation needs). */
         const char *perm_object, *perm;
         const Details *details;         /* what polkit is told about the object */
+        uint64_t start_usec;            /* when it started (µs since the epoch), 0: now */
         bool external;                  /* libvirt runs it; virtbusd did not start it */
-        /* When it started (µs since the epoch); 0: now. StartTime never
-         * changes once the job is published. */
-        uint64_t start_usec;
 } JobSpec;
 
 /* Publishes a job that starts now. */

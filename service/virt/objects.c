@@ -429,6 +429,10 @@ static int nwfilter_list(virConnectPtr c, void ***handles) {
         return n;
 }
 
+/* ---- the registry ------------------------------------------------------ */
+
+#define VIRT_KIND(p, no) { p##_ref, p##_unref, p##_key, p##_fetch, p##_lookup, p##_list, (no) }
+
 /* ---- jobs: virtbusd's own objects; the handle is what their workers share -- */
 
 static void job_ref(void *h) {
@@ -438,10 +442,6 @@ static void job_ref(void *h) {
 static void job_unref(void *h) {
         job_handle_unref(h);
 }
-
-/* ---- the registry ------------------------------------------------------ */
-
-#define VIRT_KIND(p, no) { p##_ref, p##_unref, p##_key, p##_fetch, p##_lookup, p##_list, (no) }
 
 static const VirtKind virt_kinds[KIND_MAX] = {
         [KIND_DOMAIN] = VIRT_KIND(domain, VIR_ERR_NO_DOMAIN),

@@ -279,6 +279,30 @@ int op_snapshot_list_children(Work *w) {
         return snapshot_paths_out(w, children, n);
 }
 
+/* ---- which calls are long ones ----------------------------------------------- */
+
+bool op_domain_create_probe(Work *w) {
+        /* Starting from a managed save image restores the saved memory. */
+        return virDomainHasManagedSaveImage(w->handle, 0) > 0;
+}
+
+bool op_domain_snapshot_create_probe(Work *w) {
+        /* Only a running domain's memory takes long to save: disk-only
+         * snapshots and redefined metadata are quick. */
+        if (work_u32(w, 1) & (VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY | VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE))
+                return false;
+        return virDomainIsActive(w->handle) > 0;
+}
+
+bool op_snapshot_revert_probe(Work *w) {
+        _cleanup_free_ char *xml = virDomainSnapshotGetXMLDesc(w->sub_handle, 0);
+        _cleanup_free_ char *state = xml_root_child_text(xml, "state");
+
+        /* A snapshot of a running or paused domain holds its memory, which
+         * reverting loads. */
+        return state && (streq(state, "running") || streq(state, "paused") || streq(state, "pmsuspended"));
+}
+
 /* ---- block jobs ------------------------------------------------------------------ */
 
 int op_domain_block_commit(Work *w) {
@@ -654,28 +678,4 @@ int op_domain_get_disk_errors(Work *w) {
 
 int op_domain_send_process_signal(Work *w) {
         return virDomainSendProcessSignal(w->handle, work_i64(w, 0), work_u32(w, 1), work_u32(w, 2));
-}
-
-/* ---- which calls are long ones ----------------------------------------------- */
-
-bool op_domain_create_probe(Work *w) {
-        /* Starting from a managed save image restores the saved memory. */
-        return virDomainHasManagedSaveImage(w->handle, 0) > 0;
-}
-
-bool op_domain_snapshot_create_probe(Work *w) {
-        /* Only a running domain's memory takes long to save: disk-only
-         * snapshots and redefined metadata are quick. */
-        if (work_u32(w, 1) & (VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY | VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE))
-                return false;
-        return virDomainIsActive(w->handle) > 0;
-}
-
-bool op_snapshot_revert_probe(Work *w) {
-        _cleanup_free_ char *xml = virDomainSnapshotGetXMLDesc(w->sub_handle, 0);
-        _cleanup_free_ char *state = xml_root_child_text(xml, "state");
-
-        /* A snapshot of a running or paused domain holds its memory, which
-         * reverting loads. */
-        return state && (streq(state, "running") || streq(state, "paused") || streq(state, "pmsuspended"));
 }

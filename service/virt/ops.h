@@ -149,6 +149,7 @@ bool op_snapshot_revert_probe(Work *w);
 
 /* org.libvirt.Job */
 int op_job_cancel(Work *w);
+
 /* org.libvirt.Network */
 int op_network_get_dhcp_leases(Work *w);
 int op_network_set_autostart(Work *w);

@@ -236,9 +236,10 @@ void pool_free(Pool *p) {
                 pthread_detach(p->threads[i]);
         free(p->threads);
         sd_event_source_disable_unref(p->done_source);
-        if (p->done_fd >= 0)
-                close(p->done_fd);
-        /* Queued tasks are dropped with the process; nothing else owns them. */
+        /* done_fd stays open: a detached worker that comes back from a long
+         * libvirt call (a save) still posts to it, and must not write to
+         * whatever file might take its number. Queued tasks are dropped
+         * with the process; nothing else owns them. */
 }
 
 void test_delay(void) {
