@@ -178,6 +178,8 @@ static void call_free(Call *c) {
         gate_leave(c);
         turn_release(c);
         access_free(c);
+        if (c->settle_wait)
+                conn_settled_wait_cancel(c->conn, c->settle_wait);
         if (c->resolving)
                 authority_cancel(d->auth, c->resolving);
         if (c->phase == PHASE_DEFERRED)
@@ -945,6 +947,13 @@ static void on_ready(void *ud, bool up) {
         call_continue(c);
 }
 
+static void on_settled(void *ud) {
+        Call *c = ud;
+
+        c->settle_wait = NULL;
+        run_phase(c);
+}
+
 static void no_connect(Call *c) {
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
 
@@ -1035,6 +1044,15 @@ static void run_phase(Call *c) {
 
         case PHASE_TURN: {
                 const Row *row = c->row;
+                if (!c->settle_checked && c->has_target && c->kind == KIND_DOMAIN &&
+                    (c->reading_properties || (row && row->loop))) {
+                        /* Whoever saw a DomainEvent must not read the state
+                         * from before it. */
+                        c->settle_checked = true;
+                        c->settle_wait = conn_when_settled(c->conn, c->key, on_settled, c);
+                        if (c->settle_wait)
+                                return; /* on_settled() goes on */
+                }
                 if (c->reading_properties || c->list_write) {
                         /* Reads of the tables: answered here and now. */
                         c->phase = PHASE_DONE;

@@ -93,6 +93,10 @@ struct Call {
         char *polkit_object;
         /* ROW_JOB_PERM: the permission of the job's operation. */
         Perm job_perm;
+        /* Reads from the tables wait for the domain's events relayed so
+         * far to be in them. */
+        bool settle_checked;
+        SettleWaiter *settle_wait;
         /* ROW_JOB: the job this call runs as while it runs. */
         struct Job *job;
         bool job_probed;

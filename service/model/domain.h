@@ -38,3 +38,7 @@ bool domain_apply_lifecycle(Value *facts, int event, int detail, uint32_t id);
 /* The state and reason libvirt records after @event, when the event
  * decides them (DEFINED, UNDEFINED and SHUTDOWN do not). */
 bool domain_state_for_event(int event, int detail, int32_t *state, int32_t *reason);
+
+/* Whether libvirt pauses a domain in @state for @reason only while a job
+ * runs on it (a save, dump, snapshot, migration, restore). */
+bool domain_paused_for_job(int32_t state, int32_t reason);

@@ -40,6 +40,7 @@ struct ConnWaiter {
 static void connection_attempt(Connection *c);
 static void on_event(EventItem *ev, void *userdata);
 static void flush_unseen(Connection *c, KindId kind, const char *key);
+static void wake_settled(Connection *c, const char *key, uint64_t applied, bool all);
 static void start_recheck(Connection *c);
 
 /* ---- listings ---------------------------------------------------------- */
@@ -396,6 +397,8 @@ static void connection_lost(Connection *c, const char *why) {
         c->gen++;
         strmap_clear(c->unseen);
         strmap_clear(c->settling);
+        /* Reads waiting for events of the old connection answer now. */
+        wake_settled(c, NULL, UINT64_MAX, true);
         jobs_disconnected(c);
         c->poll_timer = sd_event_source_disable_unref(c->poll_timer);
         c->refresh_timer = sd_event_source_disable_unref(c->refresh_timer);
@@ -679,7 +682,7 @@ static void replay_unseen(Connection *c, KindId kind, Unseen *u, bool exists) {
                 else {
                         /* Gone before it could be read: only the signals. */
                         _cleanup_free_ char *path = space_path_for(c->space, kind, ev->key);
-                        if (ev->lifecycle)
+                        if (ev->lifecycle && !ev->relayed)
                                 emit_lifecycle_signal(c, path, ev);
                         event_item_free(ev);
                 }
@@ -761,16 +764,80 @@ static bool hold_for_unseen(Connection *c, EventItem *ev, bool may_discover) {
  * libvirt says "running, restored"; a save pauses the domain with reason
  * "saving" but sends "suspended, paused"; a cancelled save resumes it with
  * reason "save canceled". So a domain's state and reason come from libvirt
- * itself: its events wait while a worker reads them back (one reading
- * serves every event that arrived before it began), and are announced
- * together with what it read. Events that arrive meanwhile wait for the
- * next reading, so the values announced are ones libvirt really had, in
- * the order it had them. */
+ * itself. Its event is relayed at once (DomainEvent makes no claim about
+ * the state, and watchers wait for it), then the event waits while a
+ * worker reads the state back (one reading serves every event that arrived
+ * before it began), and the table takes what it read. Events that arrive
+ * meanwhile wait for the next reading, so the values PropertiesChanged
+ * announces are ones libvirt really had, in the order it had them. Reads of
+ * the domain from the tables wait for the events relayed before them
+ * (conn_when_settled()), so nobody reads a state older than a DomainEvent
+ * already seen. */
 typedef struct Settle {
         EventItem *head, *tail;         /* waiting for the next reading */
         bool reading;
         bool again;                     /* read once more, even without events */
+        uint64_t queued;                /* events queued so far */
+        uint64_t applied;               /* of those, events in the table */
 } Settle;
+
+struct SettleWaiter {
+        SettleWaiter *next;
+        char *key;
+        uint64_t need;                  /* how many events must be in the table */
+        void (*cb)(void *ud);
+        void *ud;
+};
+
+/* Wakes the waiters of @key (NULL: all) whose events are in the table, or
+ * all of them with @all. */
+static void wake_settled(Connection *c, const char *key, uint64_t applied, bool all) {
+        SettleWaiter *ready = NULL;
+
+        for (SettleWaiter **p = &c->settle_waiters; *p;) {
+                SettleWaiter *w = *p;
+                if ((!key || streq(w->key, key)) && (all || w->need <= applied)) {
+                        *p = w->next;
+                        w->next = ready;
+                        ready = w;
+                } else
+                        p = &w->next;
+        }
+        /* Callbacks last: they may wait again, or end calls. */
+        while (ready) {
+                SettleWaiter *w = ready;
+                ready = w->next;
+                w->cb(w->ud);
+                free(w->key);
+                free(w);
+        }
+}
+
+SettleWaiter *conn_when_settled(Connection *c, const char *key, void (*cb)(void *ud), void *ud) {
+        Settle *st = c->state == CONN_UP ? strmap_get(c->settling, key) : NULL;
+        SettleWaiter *w;
+
+        if (!st || st->applied >= st->queued)
+                return NULL;
+        w = xmalloc0(sizeof(*w));
+        w->key = xstrdup(key);
+        w->need = st->queued;
+        w->cb = cb;
+        w->ud = ud;
+        w->next = c->settle_waiters;
+        c->settle_waiters = w;
+        return w;
+}
+
+void conn_settled_wait_cancel(Connection *c, SettleWaiter *w) {
+        for (SettleWaiter **p = &c->settle_waiters; *p; p = &(*p)->next)
+                if (*p == w) {
+                        *p = w->next;
+                        free(w->key);
+                        free(w);
+                        return;
+                }
+}
 
 typedef struct SettleTask {
         Task task;
@@ -779,6 +846,7 @@ typedef struct SettleTask {
         char *key;
         void *handle;
         EventItem *batch;               /* the events this reading settles */
+        uint64_t upto;                  /* the count of queued events they end at */
         int state, reason;
         bool ok;
         bool missing;                   /* libvirt has no such domain any more */
@@ -808,14 +876,11 @@ static void run_settle(Task *t) {
         virResetLastError();
 }
 
-static void relay_object_signal(Connection *c, EventItem *ev);
-
-/* Applies @batch to domain @o's facts, announcing each event, with the
- * state and reason read after them. Returns the events left over when the
+/* Applies @batch (relayed already) to domain @o's facts, with the state
+ * and reason read after them. Returns the events left over when the
  * domain ceased to exist on the way (they are about a later one). */
 static EventItem *apply_batch(Connection *c, Obj *o, EventItem *batch, const SettleTask *tt) {
         Space *s = c->space;
-        _cleanup_free_ char *path = xstrdup(o->path);
         _cleanup_free_ char *key = xstrdup(o->key);
         Value next[MAX_FACTS] = { 0 };
         void *handle = NULL;
@@ -827,12 +892,6 @@ static EventItem *apply_batch(Connection *c, Obj *o, EventItem *batch, const Set
                 EventItem *ev = batch;
                 batch = ev->next;
                 ev->next = NULL;
-                if (!ev->lifecycle) {
-                        /* A signal that came between lifecycle events goes
-                         * out between them, as libvirt sent them. */
-                        relay_object_signal(c, ev);
-                        continue;
-                }
                 s->changes++;
                 o->changed_at = s->changes;
                 if (ev->name && !streq(value_get_str(&next[DOM_NAME]), ev->name)) {
@@ -841,8 +900,6 @@ static EventItem *apply_batch(Connection *c, Obj *o, EventItem *batch, const Set
                 }
                 gone = o->kind->apply_lifecycle(next, ev->event, ev->detail, ev->dom_id);
                 paused = ev->event == VIR_DOMAIN_EVENT_SUSPENDED;
-                /* libvirt-dbus's signal first: it is what most clients wait for. */
-                emit_lifecycle_signal(c, path, ev);
                 /* The event's virDomainPtr is the freshest (a rename leaves
                  * the old name in older ones): calls use it from now on. */
                 if (ev->handle) {
@@ -885,8 +942,9 @@ static EventItem *apply_batch(Connection *c, Obj *o, EventItem *batch, const Set
         }
         space_upsert(s, KIND_DOMAIN, key, next, handle);
         facts_clear(kind_get(KIND_DOMAIN), next);
-        /* A domain pauses first for most jobs (save, dump, snapshot). */
-        if (paused || (tt && tt->ok && tt->state == VIR_DOMAIN_PAUSED))
+        /* A domain pauses first for most jobs (save, dump, snapshot), and
+         * libvirt says why. */
+        if (tt && tt->ok ? domain_paused_for_job(tt->state, tt->reason) : paused)
                 jobs_hint(c, key);
         return NULL;
 }
@@ -909,9 +967,9 @@ static void settle_done(Task *t) {
                 }
                 goto out;
         }
-        /* Still reading while the batch is applied: a reading asked for
-         * meanwhile (a signal in the batch may ask for one) starts after
-         * it, never in the middle of it. */
+        st = strmap_get(c->settling, tt->key);
+        if (st)
+                st->reading = false;
         o = space_get(c->space, KIND_DOMAIN, tt->key);
         if (o)
                 left = apply_batch(c, o, tt->batch, tt);
@@ -927,12 +985,14 @@ static void settle_done(Task *t) {
         }
         st = strmap_get(c->settling, tt->key);
         if (st) {
-                st->reading = false;
-                if (st->head || st->again)
+                st->applied = tt->upto > st->applied ? tt->upto : st->applied;
+                if (!st->reading && (st->head || st->again))
                         settle_start(c, tt->key, st);
-                else
+                else if (!st->reading)
                         strmap_remove(c->settling, tt->key);
         }
+        st = strmap_get(c->settling, tt->key);
+        wake_settled(c, tt->key, st ? st->applied : UINT64_MAX, !st);
 out:
         if (tt->handle)
                 virDomainFree(tt->handle);
@@ -947,8 +1007,9 @@ static void settle_start(Connection *c, const char *key, Settle *st) {
         if (!o || !o->handle) {
                 /* Nothing to read: the events go as they are. */
                 EventItem *batch = TAKE_PTR(st->head);
+                _cleanup_free_ char *k = xstrdup(key);
                 st->tail = NULL;
-                strmap_remove(c->settling, key);
+                strmap_remove(c->settling, k);
                 if (o)
                         batch = apply_batch(c, o, batch, NULL);
                 while (batch) {
@@ -957,6 +1018,7 @@ static void settle_start(Connection *c, const char *key, Settle *st) {
                         ev->next = NULL;
                         on_event(ev, c->manager);
                 }
+                wake_settled(c, k, UINT64_MAX, true);
                 return;
         }
         tt = xmalloc0(sizeof(*tt));
@@ -969,6 +1031,7 @@ static void settle_start(Connection *c, const char *key, Settle *st) {
         tt->handle = st->tail && st->tail->handle ? st->tail->handle : o->handle;
         virDomainRef(tt->handle);
         tt->batch = st->head;
+        tt->upto = st->queued;
         st->head = st->tail = NULL;
         st->again = false;
         st->reading = true;
@@ -990,6 +1053,7 @@ static void settle(Connection *c, const char *key, EventItem *ev) {
                 else
                         st->head = ev;
                 st->tail = ev;
+                st->queued++;
         } else
                 st->again = true;
         if (!st->reading)
@@ -1011,15 +1075,22 @@ static bool on_lifecycle(Connection *c, EventItem *ev) {
                 s->changes++;
                 if (hold_for_unseen(c, ev, k->event_creates(ev->event)))
                         return true;
-                emit_lifecycle_signal(c, path, ev);
+                if (!ev->relayed)
+                        emit_lifecycle_signal(c, path, ev);
                 return false;
         }
         if (ev->kind == KIND_DOMAIN) {
+                /* libvirt-dbus's signal at once: it is what most clients
+                 * wait for. The state follows once libvirt says it. */
+                if (!ev->relayed)
+                        emit_lifecycle_signal(c, path, ev);
+                ev->relayed = true;
                 settle(c, ev->key, ev);
                 return true;
         }
         s->changes++;
         o->changed_at = s->changes;
+
         facts_copy(k, next, o->facts);
         /* An event that names its object carries a rename. */
         if (ev->name && k->name_fact >= 0 && !streq(value_get_str(&next[k->name_fact]), ev->name)) {
@@ -1051,12 +1122,16 @@ static int job_event_operation(const EventItem *ev) {
         return op;
 }
 
-/* Relays a domain's (or another object's) signal that is not a lifecycle
- * event, and acts on what it says about jobs. Frees @ev. */
-static void relay_object_signal(Connection *c, EventItem *ev) {
+static void on_object_signal(Connection *c, EventItem *ev) {
         Space *s = c->space;
-        _cleanup_free_ char *path = space_path_for(s, ev->kind, ev->key);
+        _cleanup_free_ char *path = NULL;
 
+        if (!ev->member || !ev->key)
+                return;
+        /* Signals of an object being read wait for it, in order. */
+        if (!space_get(s, ev->kind, ev->key) && hold_for_unseen(c, ev, false))
+                return;
+        path = space_path_for(s, ev->kind, ev->key);
         space_signal(s, path, kind_get(ev->kind)->interface, ev->member, ev->args, ev->nargs);
         if (ev->kind == KIND_DOMAIN && space_get(s, ev->kind, ev->key))
                 switch (ev->id) {
@@ -1080,34 +1155,6 @@ static void relay_object_signal(Connection *c, EventItem *ev) {
                         break;
                 }
         event_item_free(ev);
-}
-
-static void on_object_signal(Connection *c, EventItem *ev) {
-        Space *s = c->space;
-        Settle *st;
-
-        if (!ev->member || !ev->key) {
-                event_item_free(ev);
-                return;
-        }
-        /* Signals of an object being read wait for it, in order. */
-        if (!space_get(s, ev->kind, ev->key) && hold_for_unseen(c, ev, false))
-                return;
-        /* A domain's lifecycle events wait while libvirt is read back:
-         * its other signals wait behind them, so that clients see them in
-         * libvirt's order (a non-live migration pauses the domain before
-         * its first iteration). */
-        if (ev->kind == KIND_DOMAIN && space_get(s, ev->kind, ev->key) && (st = strmap_get(c->settling, ev->key)) &&
-            (st->reading || st->head)) {
-                ev->next = NULL;
-                if (st->tail)
-                        st->tail->next = ev;
-                else
-                        st->head = ev;
-                st->tail = ev;
-                return;
-        }
-        relay_object_signal(c, ev);
 }
 
 static void on_event(EventItem *ev, void *userdata) {

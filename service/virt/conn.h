@@ -24,6 +24,7 @@ typedef enum ConnState {
 
 typedef struct Manager Manager;
 typedef struct ConnWaiter ConnWaiter;
+typedef struct SettleWaiter SettleWaiter;
 
 /* Indices of the Connect facts (model/kind.c lists them). */
 enum {
@@ -60,6 +61,7 @@ struct Connection {
         EventItem *pending_head, *pending_tail; /* events that arrived while listing */
         struct StrMap *unseen;  /* "<kind>/<key>" -> events of an object being read */
         struct StrMap *settling; /* domain key -> its events waiting for libvirt's state */
+        SettleWaiter *settle_waiters;
         EventReg *regs;
         int nregs;
         struct Jobs *jobs;      /* its long operations (jobs.c) */
@@ -88,6 +90,13 @@ void manager_start(Manager *m);
  * the first attempt is under way; then @cb follows once it ends or after a
  * bounded wait, with whether the connection came up. */
 int conn_when_ready(Connection *c, void (*cb)(void *ud, bool up), void *ud);
+
+/* Whether the table shows the effect of every lifecycle event of domain
+ * @key relayed so far. If not (libvirt's state is being read back), returns
+ * a waiter and calls @cb(@ud) once it does (or the connection is lost);
+ * NULL means it does now. */
+SettleWaiter *conn_when_settled(Connection *c, const char *key, void (*cb)(void *ud), void *ud);
+void conn_settled_wait_cancel(Connection *c, SettleWaiter *w);
 
 /* A new reference on the connection's libvirt connection, or NULL. */
 virConnectPtr conn_ref_vconn(Connection *c);

@@ -287,13 +287,23 @@ static void link_target(Connection *c, KindId kind, const char *key) {
         space_set_fact(s, o, (unsigned) i, j ? value_path(j->path) : (Value) { 0 });
 }
 
-static void start_reading(Job *j);
+static bool start_reading(Job *j);
+
+/* The next reading POLL_USEC from now: after the last one came back, so
+ * however long libvirt took, announcements are at least that far apart. */
+static void rearm(Job *j) {
+        if (!j->timer)
+                return;
+        sd_event_source_set_time_relative(j->timer, POLL_USEC);
+        sd_event_source_set_enabled(j->timer, SD_EVENT_ONESHOT);
+}
 
 static int on_poll_timer(sd_event_source *s, uint64_t usec, void *userdata) {
-        /* Relative to now: however late a reading came back, the next
-         * announcement is at least POLL_USEC after the last. */
-        sd_event_source_set_time_relative(s, POLL_USEC);
-        start_reading(userdata);
+        Job *j = userdata;
+
+        /* A reading under way re-arms the timer when it comes back. */
+        if (!start_reading(j))
+                rearm(j);
         return 0;
 }
 
@@ -340,8 +350,6 @@ Job *jobs_start(Connection *c, const JobSpec *spec) {
         if (sd_event_add_time_relative(c->manager->loop, &j->timer, CLOCK_MONOTONIC, POLL_USEC, 1000,
                                        on_poll_timer, j) < 0)
                 log_warning("Cannot follow the progress of job %s", j->path);
-        else
-                sd_event_source_set_enabled(j->timer, SD_EVENT_ON);
         return j;
 }
 
@@ -397,6 +405,7 @@ typedef struct ReadTask {
         Connection *conn;
         unsigned gen;
         Job *job;
+        char *job_id;
         JobHandle *h;
         virConnectPtr vc;
         JobStats st;
@@ -469,45 +478,53 @@ static void read_done(Task *t) {
         j->reading = false;
         if (j->ended)
                 job_free(j);
-        else if (rt->gen == c->gen && rt->asked) {
-                if (job_running(rt->st.type))
-                        publish_facts(c, j, &rt->st);
-                else if (j->external)
-                        finish_external(c, j, rt);
+        else {
+                if (rt->gen == c->gen && rt->asked) {
+                        if (job_running(rt->st.type))
+                                publish_facts(c, j, &rt->st);
+                        else if (j->external)
+                                finish_external(c, j, rt); /* frees j */
+                }
+                if (j == find_by_id(jobs_of(c), rt->job_id))
+                        rearm(j);
         }
         job_stats_clear(&rt->st);
         job_stats_clear(&rt->last);
         job_handle_unref(rt->h);
         if (rt->vc)
                 virConnectClose(rt->vc);
+        free(rt->job_id);
         free(rt);
 }
 
-static void start_reading(Job *j) {
+/* Returns whether a reading went to a worker. */
+static bool start_reading(Job *j) {
         Connection *c = j->conn;
         ReadTask *rt;
 
         if (c->state != CONN_UP)
-                return;
+                return false;
         if (j->h->counted) {
                 /* Its worker counts: nothing to ask libvirt. */
                 publish_facts(c, j, NULL);
-                return;
+                return false;
         }
         if (j->reading || j->h->kind != KIND_DOMAIN)
-                return;
+                return false;
         rt = xmalloc0(sizeof(*rt));
         rt->task.run = run_read;
         rt->task.done = read_done;
         rt->conn = c;
         rt->gen = c->gen;
         rt->job = j;
+        rt->job_id = xstrdup(j->id);
         rt->h = job_handle_ref(j->h);
         rt->vc = conn_ref_vconn(c);
         job_stats_clear(&rt->st);
         job_stats_clear(&rt->last);
         j->reading = true;
         pool_submit(c->manager->pool, &rt->task);
+        return true;
 }
 
 /* ---- finding the jobs virtbusd did not start -------------------------------------- */
@@ -667,10 +684,12 @@ void jobs_connected(Connection *c) {
         ObjTable *t = c->space->tables[KIND_DOMAIN];
         AskTask *at = ask_new(c, obj_table_size(t));
 
-        /* What a job that does not keep its domain running leaves it:
-         * paused. Those are asked about at once; the sweep finds the rest. */
+        /* A job that does not keep its domain running leaves it paused,
+         * and libvirt says why: those are asked about at once; the sweep
+         * finds the rest. */
         OBJ_TABLE_FOREACH(o, t, b)
-                if (o->facts[DOM_STATE].type == 'i' && o->facts[DOM_STATE].i == VIR_DOMAIN_PAUSED)
+                if (o->facts[DOM_STATE].type == 'i' && o->facts[DOM_REASON].type == 'i' &&
+                    domain_paused_for_job(o->facts[DOM_STATE].i, o->facts[DOM_REASON].i))
                         ask_add(js, at, o);
         ask_submit(c, at);
         if (!js->sweep &&
