@@ -242,6 +242,10 @@ static void call_free(Call *c) {
                 space_unpin(c->space, c->started_at);
 
         work_clear_results(w);
+        /* A migration's view of where its object went is over too. */
+        for (unsigned i = 0; i < w->nelsewhere; i++)
+                space_unpin(d->manager->conns[w->elsewhere[i].conn]->space, w->elsewhere[i].since);
+        work_elsewhere_free(w);
         job_handle_unref(w->job);
         if (w->handle)
                 virt_kind(w->kind)->unref(w->handle);
@@ -531,6 +535,9 @@ static void task_run(Task *t) {
                 }
                 virResetLastError();
         }
+        /* Where a migration took it, when this daemon serves that host. */
+        if (r >= 0)
+                work_read_elsewhere(w);
 out:
         if (w->sub_handle) {
                 virDomainSnapshotFree(w->sub_handle);
@@ -625,6 +632,27 @@ static void finish_job(Call *c) {
         c->job = NULL;
 }
 
+/* A migration may take its object to another connection of this daemon:
+ * the worker looks for it there after the call. */
+static void prepare_elsewhere(Call *c) {
+        Manager *m = c->d->manager;
+        Work *w = &c->work;
+
+        w->elsewhere = xmalloc0(sizeof(WorkElsewhere) * (m->nconns ? m->nconns : 1));
+        for (size_t i = 0; i < m->nconns; i++) {
+                Connection *other = m->conns[i];
+                WorkElsewhere *e;
+                if (other == c->conn || other->state != CONN_UP)
+                        continue;
+                e = &w->elsewhere[w->nelsewhere++];
+                e->vconn = conn_ref_vconn(other);
+                e->conn = (unsigned) i;
+                /* What is removed there from now on stays known, so the
+                 * worker's view never brings it back. */
+                e->since = space_pin(other->space);
+        }
+}
+
 static void submit(Call *c) {
         Work *w = &c->work;
         const Row *row = c->row;
@@ -641,6 +669,8 @@ static void submit(Call *c) {
         }
         prepare_work(c);
         w->capture_after = (row->flags & ROW_CHANGE) && c->has_target;
+        if ((row->flags & ROW_MIGRATES) && c->has_target && !w->elsewhere)
+                prepare_elsewhere(c);
         c->phase = PHASE_RUN;
         c->ran_on_worker = true;
         c->task.run = task_run;
@@ -706,6 +736,28 @@ static void prepare_work(Call *c) {
 
 /* ---- publishing and the replies that wait for it ----------------------------- */
 
+static Space *elsewhere_space(Call *c, const WorkElsewhere *e) {
+        return c->d->manager->conns[e->conn]->space;
+}
+
+/* Where the object arrived, the other connections show it as the worker
+ * found it there. */
+static bool caught_up_elsewhere(Call *c) {
+        const Kind *k = kind_get(c->kind);
+        Work *w = &c->work;
+
+        for (unsigned i = 0; i < w->nelsewhere; i++) {
+                const WorkElsewhere *e = &w->elsewhere[i];
+                Obj *o;
+                if (!e->found)
+                        continue;
+                o = space_get(elsewhere_space(c, e), c->kind, c->key);
+                if (!o || (facts_diff(k, o->facts, e->facts) & k->event_facts) != 0)
+                        return false;
+        }
+        return true;
+}
+
 static bool caught_up(Call *c) {
         Work *w = &c->work;
         const Kind *k;
@@ -713,6 +765,8 @@ static bool caught_up(Call *c) {
 
         if (!c->has_target || !(c->row->flags & ROW_CHANGE))
                 return true;
+        if (!caught_up_elsewhere(c))
+                return false;
         o = space_get(c->space, c->kind, c->key);
         if (w->gone_after)
                 return !o;
@@ -720,6 +774,21 @@ static bool caught_up(Call *c) {
                 return true;
         k = kind_get(c->kind);
         return o && (facts_diff(k, o->facts, w->after) & k->event_facts) == 0;
+}
+
+/* The events of the other connections did not come in time: what the
+ * worker found there is published, unless events moved it since. */
+static void publish_elsewhere(Call *c) {
+        Work *w = &c->work;
+
+        for (unsigned i = 0; i < w->nelsewhere; i++) {
+                WorkElsewhere *e = &w->elsewhere[i];
+                Space *s = elsewhere_space(c, e);
+                Obj *o = space_get(s, c->kind, c->key);
+                if (!e->found || (o && o->changed_at > e->since) || space_gone_since(s, c->kind, c->key, e->since))
+                        continue;
+                space_upsert(s, c->kind, c->key, e->facts, TAKE_PTR(e->handle));
+        }
 }
 
 /* Facts no event announces (autostart, a new definition while running)
@@ -732,6 +801,8 @@ static void publish_after(Call *c, bool timed_out) {
 
         if (!c->has_target || !(c->row->flags & ROW_CHANGE))
                 return;
+        if (timed_out)
+                publish_elsewhere(c);
         if (timed_out && !(o && o->changed_at > c->started_at)) {
                 /* libvirt's events did not come in time: publish what the
                  * worker saw, unless an event has moved the object since
@@ -781,10 +852,20 @@ static int on_deferred_timeout(sd_event_source *s, uint64_t usec, void *userdata
         return 0;
 }
 
+/* Whether a change in @s may be what deferred call @c waits for. */
+static bool call_watches(Call *c, Space *s) {
+        if (c->space == s)
+                return true;
+        for (unsigned i = 0; i < c->work.nelsewhere; i++)
+                if (elsewhere_space(c, &c->work.elsewhere[i]) == s)
+                        return true;
+        return false;
+}
+
 static void check_deferred(Dispatcher *d, Space *s, KindId kind, const char *key) {
         for (Call *c = d->deferred, *next; c; c = next) {
                 next = c->deferred_next;
-                if (c->space != s || c->kind != kind || !streq(c->key, key) || !caught_up(c))
+                if (!call_watches(c, s) || c->kind != kind || !streq(c->key, key) || !caught_up(c))
                         continue;
                 for (Call **p = &d->deferred; *p; p = &(*p)->deferred_next)
                         if (*p == c) {
@@ -1200,6 +1281,11 @@ void call_continue(Call *c) {
                         w->have_after = true;
                 }
                 publish_found(c);
+                /* A migration that takes a shut-off domain's definition
+                 * away (offline) tells its source nothing: libvirt is
+                 * asked instead of waiting for an event. */
+                if ((c->row->flags & ROW_MIGRATES) && w->gone_after && space_get(c->space, c->kind, c->key))
+                        conn_reread(c->conn, c->kind, c->key);
                 if (c->has_target && (c->row->flags & ROW_CHANGE) && !conn_kind_has_events(c->conn, c->kind)) {
                         /* No event will announce the change (volumes, host
                          * interfaces, network filters): what the worker saw

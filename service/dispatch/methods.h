@@ -114,6 +114,11 @@ enum {
         /* Acts on a job, and needs what canceling that job's operation
          * needs (Job.Cancel). */
         ROW_JOB_PERM = 1u << 4,
+        /* Moves its object to another host (a migration): the reply also
+         * waits until the daemon's other connections show the object
+         * where it arrived, and a source it left without an event is
+         * read back from libvirt. */
+        ROW_MIGRATES = 1u << 5,
 };
 
 /* What the reply makes known first. */

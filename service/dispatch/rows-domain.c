@@ -280,9 +280,12 @@ static const Row domain_rows[] = {
                .perms = { PERM("domain", "migrate") }, .run = op_domain_migrate_set_max_speed),
         METHOD("MigrateStartPostCopy", ARGS("u", flags), NO_RESULT, .perms = { PERM("domain", "migrate") },
                DOM_FLAGS(virDomainMigrateStartPostCopy)),
+        /* A job while memory moves; the reply waits for the domain to
+         * arrive where it went, when this daemon serves that host too. */
         METHOD("MigrateToURI3", ARGS("s", dconuri, "a{sv}", params, "u", flags), NO_RESULT,
-               .perms = { PERM("domain", "migrate") }, .check = check_migrate, .flags = ROW_CHANGE | ROW_JOB,
-               .job = "migration-out", .run = op_domain_migrate_to_uri3),
+               .perms = { PERM("domain", "migrate") }, .check = check_migrate,
+               .flags = ROW_CHANGE | ROW_JOB | ROW_MIGRATES, .job = "migration-out",
+               .run = op_domain_migrate_to_uri3),
         METHOD("OpenGraphicsFD", ARGS("u", idx, "u", flags), RESULT("h", fd),
                .perms = { PERM("domain", "open-graphics") }, .run = op_domain_open_graphics_fd),
         METHOD("PinEmulator", ARGS("ab", cpumap, "u", flags), NO_RESULT, .perms = { PERMS_AFFECT("domain") },

@@ -21,6 +21,9 @@
 #define FIRST_ATTEMPT_WAIT_USEC (20 * 1000 * 1000ULL)
 /* How often a driver without domain events is listed again. */
 #define POLL_USEC (5 * 1000 * 1000ULL)
+/* How often the inactive domains libvirt defines are compared with the
+ * table (see "what migrations leave behind"). */
+#define RECHECK_USEC (60 * 1000 * 1000ULL)
 /* How often kinds without events (volumes, host interfaces, network
  * filters, and any kind whose events the driver lacks) are listed again,
  * to notice changes made behind the daemon's back. Their changes through
@@ -38,6 +41,7 @@ static void connection_attempt(Connection *c);
 static void on_event(EventItem *ev, void *userdata);
 static void flush_unseen(Connection *c, KindId kind, const char *key);
 static void wake_settled(Connection *c, const char *key, uint64_t applied, bool all);
+static void start_recheck(Connection *c);
 
 /* ---- listings ---------------------------------------------------------- */
 
@@ -166,12 +170,14 @@ static void install_listing(Connection *c, Listing *l, uint64_t serials, uint64_
         ObjTable *t = s->tables[l->kind];
         size_t b = 0;
 
+        c->installing = true;
         for (size_t i = 0; i < l->n; i++) {
                 strmap_put(seen, l->keys[i], (void *) 1);
                 if (space_gone_since(s, l->kind, l->keys[i], changes))
                         continue;
                 space_upsert(s, l->kind, l->keys[i], l->facts[i], TAKE_PTR(l->handles[i]));
         }
+        c->installing = false;
         for (Obj *o = obj_table_next(t, &b, NULL), *next; o; o = next) {
                 size_t nb = b;
                 next = obj_table_next(t, &nb, o);
@@ -500,6 +506,7 @@ static void connect_done(Task *t) {
                                            on_refresh_timer, c);
         replay_pending(c);
         jobs_connected(c);
+        start_recheck(c);
         finish_waiters(c, true);
 }
 
@@ -846,6 +853,7 @@ typedef struct SettleTask {
         uint64_t upto;                  /* the count of queued events they end at */
         int state, reason;
         bool ok;
+        bool missing;                   /* libvirt has no such domain any more */
 } SettleTask;
 
 static void settle_free(void *p) {
@@ -865,6 +873,11 @@ static void run_settle(Task *t) {
         SettleTask *tt = (SettleTask *) t;
 
         tt->ok = virDomainGetState(tt->handle, &tt->state, &tt->reason, 0) == 0;
+        if (!tt->ok) {
+                virErrorPtr e = virGetLastError();
+                tt->missing = e && e->code == VIR_ERR_NO_DOMAIN;
+        }
+        virResetLastError();
 }
 
 /* Applies @batch (relayed already) to domain @o's facts, with the state
@@ -899,6 +912,15 @@ static EventItem *apply_batch(Connection *c, Obj *o, EventItem *batch, const Set
                         handle = TAKE_PTR(ev->handle);
                 }
                 event_item_free(ev);
+        }
+        if (!gone && tt && tt->missing) {
+                /* libvirt no longer has it, and no event will say so: a
+                 * migration that undefines its source (--undefinesource)
+                 * or moves a shut-off domain (--offline) tells the source
+                 * nothing, or only that the domain stopped. */
+                log_info("Domain %s is gone from %s without an event saying so (migrated away)",
+                         value_get_str(&next[DOM_NAME]), s->name);
+                gone = true;
         }
         if (gone) {
                 if (handle)
@@ -1093,6 +1115,18 @@ static bool on_lifecycle(Connection *c, EventItem *ev) {
         return false;
 }
 
+/* The operation a JOB_COMPLETED event reports, or -1. */
+static int job_event_operation(const EventItem *ev) {
+        int op;
+
+        if (ev->nargs < 1 || ev->args[0].type != 'P' ||
+            virTypedParamsGetInt(ev->args[0].params.p, ev->args[0].params.n, VIR_DOMAIN_JOB_OPERATION, &op) != 1) {
+                virResetLastError();
+                return -1;
+        }
+        return op;
+}
+
 static void on_object_signal(Connection *c, EventItem *ev) {
         Space *s = c->space;
         _cleanup_free_ char *path = NULL;
@@ -1112,6 +1146,10 @@ static void on_object_signal(Connection *c, EventItem *ev) {
                         break;
                 case VIR_DOMAIN_EVENT_ID_JOB_COMPLETED:
                         jobs_completed_event(c, ev->key);
+                        /* An outgoing migration that has ended may have
+                         * taken the domain's definition along. */
+                        if (job_event_operation(ev) == VIR_DOMAIN_JOB_OPERATION_MIGRATION_OUT)
+                                settle(c, ev->key, NULL);
                         break;
                 case VIR_DOMAIN_EVENT_ID_BLOCK_JOB_2:
                         /* disk, type, status */
@@ -1167,6 +1205,127 @@ static void on_event(EventItem *ev, void *userdata) {
         on_object_signal(c, ev);
 }
 
+/* ---- what migrations leave behind -------------------------------------------- */
+
+/* libvirt tells the source of a migration that undefines it only that the
+ * domain stopped, and tells the source of an offline migration nothing at
+ * all. The first is settled by reading the domain back after its events
+ * (settle()). For the second, two things make the source ask libvirt
+ * again: the domain appearing on another connection of this daemon (the
+ * destination, when it is one), and, for a destination the daemon does
+ * not serve, a look every RECHECK_USEC at which domains libvirt still
+ * defines: one listing of the inactive ones, compared with the table, and
+ * a reading of only those it lacks. */
+
+static void recheck_elsewhere(Connection *c, const char *key) {
+        Manager *m = c->manager;
+
+        for (size_t i = 0; i < m->nconns; i++) {
+                Connection *other = m->conns[i];
+                if (other != c && other->state == CONN_UP && space_get(other->space, KIND_DOMAIN, key))
+                        settle(other, key, NULL);
+        }
+}
+
+typedef struct RecheckTask {
+        Task task;
+        Connection *conn;
+        unsigned gen;
+        virConnectPtr vc;
+        StrMap *defined;                /* UUIDs of the inactive domains libvirt has */
+        bool ok;
+} RecheckTask;
+
+static void run_recheck(Task *t) {
+        RecheckTask *rt = (RecheckTask *) t;
+        virDomainPtr *doms = NULL;
+        int n = virConnectListAllDomains(rt->vc, &doms, VIR_CONNECT_LIST_DOMAINS_INACTIVE);
+
+        rt->ok = n >= 0;
+        for (int i = 0; i < n; i++) {
+                char uuid[VIR_UUID_STRING_BUFLEN];
+                if (virDomainGetUUIDString(doms[i], uuid) == 0)
+                        strmap_put(rt->defined, uuid, (void *) 1);
+                virDomainFree(doms[i]);
+        }
+        free(doms);
+        virResetLastError();
+}
+
+static void recheck_done(Task *t) {
+        RecheckTask *rt = (RecheckTask *) t;
+        Connection *c = rt->conn;
+        char **missing = NULL;
+        size_t n = 0;
+
+        c->rechecking = false;
+        if (rt->ok && rt->gen == c->gen && c->state == CONN_UP) {
+                /* Only a reading says a domain is gone: one defined after
+                 * the listing was taken is not in it, yet exists. */
+                OBJ_TABLE_FOREACH(o, c->space->tables[KIND_DOMAIN], b)
+                        if (!o->facts[DOM_ACTIVE].b && !strmap_get(rt->defined, o->key)) {
+                                missing = xrealloc(missing, sizeof(char *) * (n + 1));
+                                missing[n++] = xstrdup(o->key);
+                        }
+                for (size_t i = 0; i < n; i++) {
+                        if (space_get(c->space, KIND_DOMAIN, missing[i]))
+                                settle(c, missing[i], NULL);
+                        free(missing[i]);
+                }
+                free(missing);
+        }
+        strmap_free(rt->defined);
+        virConnectClose(rt->vc);
+        free(rt);
+}
+
+static int on_recheck(sd_event_source *s, uint64_t usec, void *userdata) {
+        Connection *c = userdata;
+        RecheckTask *rt;
+
+        sd_event_source_set_time_relative(s, conn_recheck_usec());
+        if (c->state != CONN_UP || c->rechecking || c->polling)
+                return 0;
+        rt = xmalloc0(sizeof(*rt));
+        rt->task.run = run_recheck;
+        rt->task.done = recheck_done;
+        rt->conn = c;
+        rt->gen = c->gen;
+        rt->vc = conn_ref_vconn(c);
+        rt->defined = strmap_new(NULL);
+        c->rechecking = true;
+        pool_submit(c->manager->pool, &rt->task);
+        return 0;
+}
+
+static void start_recheck(Connection *c) {
+        if (c->recheck_timer || c->polling)
+                return;
+        if (sd_event_add_time_relative(c->manager->loop, &c->recheck_timer, CLOCK_MONOTONIC, conn_recheck_usec(),
+                                       0, on_recheck, c) < 0)
+                log_warning("Cannot look for domains of %s that leave without an event", c->space->name);
+        else
+                sd_event_source_set_enabled(c->recheck_timer, SD_EVENT_ON);
+}
+
+uint64_t conn_recheck_usec(void) {
+#ifdef VIRTBUS_TEST_DELAY_SEAM
+        /* Tests need not wait a minute for what the look finds. */
+        const char *e = getenv("VIRTBUS_TEST_RECHECK_MS");
+        if (e && *e) {
+                long ms = strtol(e, NULL, 10);
+                if (ms > 0 && ms < 600000)
+                        return (uint64_t) ms * 1000;
+        }
+#endif
+        return RECHECK_USEC;
+}
+
+void conn_reread(Connection *c, KindId kind, const char *key) {
+        if (kind == KIND_DOMAIN && c->state == CONN_UP && space_get(c->space, kind, key))
+                settle(c, key, NULL);
+}
+
 bool conn_kind_has_events(Connection *c, KindId kind) {
         return c->events[kind];
 }
@@ -1174,9 +1333,16 @@ bool conn_kind_has_events(Connection *c, KindId kind) {
 /* ---- the manager ------------------------------------------------------- */
 
 static void on_added(void *ud, Space *s, Obj *o) {
+        Connection *c = s->owner;
+
         /* A call's reply published it first: its waiting events follow. */
-        flush_unseen(s->owner, o->kind->id, o->key);
-        jobs_object_added(s->owner, o);
+        flush_unseen(c, o->kind->id, o->key);
+        jobs_object_added(c, o);
+        /* A domain that arrives may have left another connection by an
+         * offline migration, which tells the source nothing. Not while a
+         * listing is installed: those were there all along. */
+        if (o->kind->id == KIND_DOMAIN && !c->installing)
+                recheck_elsewhere(c, o->key);
 }
 
 static const SpaceObserver conn_observer = {

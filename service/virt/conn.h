@@ -65,6 +65,9 @@ struct Connection {
         EventReg *regs;
         int nregs;
         struct Jobs *jobs;      /* its long operations (jobs.c) */
+        bool installing;        /* a listing is being installed */
+        sd_event_source *recheck_timer;
+        bool rechecking;        /* a worker lists what libvirt still defines */
 };
 
 struct Manager {
@@ -105,6 +108,15 @@ virConnectPtr conn_ref_vconn(Connection *c);
  * listing of the kind is under way, it lists once more after that one. */
 void conn_refresh(Connection *c, KindId kind);
 
+/* How often a connection compares the inactive domains libvirt defines
+ * with its table, for those that leave without an event (an offline
+ * migration tells its source nothing). */
+uint64_t conn_recheck_usec(void);
+
+/* Reads object @key of @kind back from libvirt and publishes what it says,
+ * removing it when libvirt no longer has it (domains; a no-op for other
+ * kinds). */
+void conn_reread(Connection *c, KindId kind, const char *key);
 /* Whether libvirt announces changes of @kind on this connection with
  * events; if not, a call's reply publishes what its worker saw at once. */
 bool conn_kind_has_events(Connection *c, KindId kind);

@@ -68,6 +68,41 @@ void work_clear_results(Work *w) {
         w->found_key = NULL;
 }
 
+void work_read_elsewhere(Work *w) {
+        const VirtKind *vk = virt_kind(w->kind);
+        _cleanup_free_ char *key = NULL;
+
+        if (!w->nelsewhere || !w->handle || !vk || !vk->lookup || !(key = vk->key(w->handle)))
+                return;
+        for (unsigned i = 0; i < w->nelsewhere; i++) {
+                WorkElsewhere *e = &w->elsewhere[i];
+                void *h = vk->lookup(e->vconn, key);
+                if (!h)
+                        continue;
+                if (virt_fetch(w->kind, h, e->facts) == 0) {
+                        e->found = true;
+                        e->handle = h;
+                } else
+                        vk->unref(h);
+        }
+        virResetLastError();
+}
+
+void work_elsewhere_free(Work *w) {
+        for (unsigned i = 0; i < w->nelsewhere; i++) {
+                WorkElsewhere *e = &w->elsewhere[i];
+                if (e->found)
+                        facts_clear(kind_get(w->kind), e->facts);
+                if (e->handle)
+                        virt_kind(w->kind)->unref(e->handle);
+                if (e->vconn)
+                        virConnectClose(e->vconn);
+        }
+        free(w->elsewhere);
+        w->elsewhere = NULL;
+        w->nelsewhere = 0;
+}
+
 const Value *work_arg(const Work *w, unsigned i) {
         if (i >= w->nin)
                 abort(); /* a row reading an argument its signature lacks */

@@ -27,6 +27,19 @@ typedef struct WorkPerm {
 } WorkPerm;
 union ShapeFn;
 
+/* The target as another of the daemon's connections sees it after the
+ * call (the destination of a migration, when the daemon serves it). */
+typedef struct WorkElsewhere {
+        /* In. */
+        virConnectPtr vconn;            /* referenced */
+        unsigned conn;                  /* the connection's index in the manager */
+        uint64_t since;                 /* its space's change count when the call ran */
+        /* Out. */
+        bool found;
+        void *handle;                   /* referenced */
+        Value facts[MAX_FACTS];
+} WorkElsewhere;
+
 struct Work {
         /* In: referenced libvirt objects, and the parsed arguments. */
         virConnectPtr vconn;
@@ -60,6 +73,9 @@ struct Work {
         void *found;                    /* referenced */
         char *found_key;
         Value found_facts[MAX_FACTS];
+        /* The other connections where the target may be after the call. */
+        WorkElsewhere *elsewhere;
+        unsigned nelsewhere;
 };
 
 /* Records libvirt's last error as the result. */
@@ -71,6 +87,11 @@ void work_need_perm(Work *w, const char *object, const char *perm, const Details
 void work_perms_free(WorkPerm *perms, unsigned n);
 /* Clears everything the worker produced (the inputs stay). */
 void work_clear_results(Work *w);
+/* After a successful call: looks the target up on the other connections
+ * in w->elsewhere and reads its facts where it is. */
+void work_read_elsewhere(Work *w);
+/* Drops w->elsewhere, inputs and results. */
+void work_elsewhere_free(Work *w);
 
 /* Reads argument @i, whose type the row's signature fixed. */
 const char *work_str(const Work *w, unsigned i);
