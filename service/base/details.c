@@ -7,6 +7,8 @@
 void details_set(Details *d, const char *key, const char *value) {
         if (!value)
                 return;
+        if (strlen(value) > DETAIL_VALUE_MAX)
+                d->cut = true;
         for (unsigned i = 0; i < d->n; i++)
                 if (streq(d->d[i].key, key)) {
                         free(d->d[i].value);
@@ -37,6 +39,7 @@ void details_clear(Details *d) {
         for (unsigned i = 0; i < d->n; i++)
                 free(d->d[i].value);
         d->n = 0;
+        d->cut = false;
 }
 
 char *details_key(const Details *d) {

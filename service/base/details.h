@@ -5,6 +5,7 @@
  * domain_name, path, verb...). Values are copied, cut to a bounded length
  * and always valid UTF-8: they may come from caller XML. */
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define DETAILS_MAX 12
@@ -18,6 +19,7 @@ typedef struct Details {
                 char *value;
         } d[DETAILS_MAX];
         unsigned n;
+        bool cut;               /* a value was longer than DETAIL_VALUE_MAX */
 } Details;
 
 /* Adds or replaces @key. NULL values are skipped. */

@@ -40,6 +40,12 @@ int errors_set_from_virt(sd_bus_error *error, const virError *err) {
         if (!err || err->code == VIR_ERR_OK)
                 return sd_bus_error_set(error, VIRTBUS_ERROR_PREFIX "InternalError",
                                         "libvirt reported a failure without an error");
+        if (err->message && !utf8_is_valid(err->message)) {
+                /* libvirt quotes file names and guest data: D-Bus texts
+                 * must be UTF-8. */
+                _cleanup_free_ char *clean = utf8_truncate(err->message, strlen(err->message));
+                return sd_bus_error_set(error, errors_name_for_code(err->code), clean);
+        }
         return sd_bus_error_set(error, errors_name_for_code(err->code),
                                 err->message ? err->message : "unknown libvirt error");
 }

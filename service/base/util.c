@@ -151,3 +151,26 @@ char *utf8_truncate(const char *s, size_t max) {
         out[o] = 0;
         return out;
 }
+
+char *uuid_canonical(const char *s) {
+        char hex[33];
+        size_t n = 0;
+
+        if (!s)
+                return NULL;
+        while (*s == ' ' || *s == '\t' || *s == '\n')
+                s++;
+        for (; *s && n < 32; s++) {
+                if (*s == '-')
+                        continue;
+                if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f') || (*s >= 'A' && *s <= 'F')))
+                        return NULL;
+                hex[n++] = (char) (*s >= 'A' && *s <= 'F' ? *s - 'A' + 'a' : *s);
+        }
+        while (*s == ' ' || *s == '\t' || *s == '\n')
+                s++;
+        if (n != 32 || *s)
+                return NULL;
+        hex[32] = 0;
+        return xasprintf("%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
+}

@@ -69,3 +69,8 @@ bool utf8_is_valid(const char *s);
  * and replaces invalid bytes with '?', so error texts built from caller
  * input are always valid UTF-8. */
 char *utf8_truncate(const char *s, size_t max);
+
+/* The canonical text of a UUID written the ways libvirt accepts it (upper
+ * case, dashes anywhere or none, spaces around): 36 lower-case characters
+ * with dashes at 8-4-4-4-12, or NULL when @s is not a UUID. */
+char *uuid_canonical(const char *s);

@@ -154,12 +154,15 @@ static int rewrite_node(xmlNodePtr n, xml_path_fn fn, void *userdata, sd_bus_err
 
                 if (n->type != XML_ELEMENT_NODE)
                         continue;
-                if (xmlStrEqual(n->name, BAD_CAST "source"))
+                /* Disk and device sources, and a snapshot's memory image. */
+                bool source = xmlStrEqual(n->name, BAD_CAST "source");
+                bool memory = xmlStrEqual(n->name, BAD_CAST "memory");
+                if (source || memory)
                         for (xmlAttrPtr a = n->properties; a; a = a->next) {
                                 xmlChar *v;
                                 char *replace = NULL;
 
-                                if (!is_path_attr(a))
+                                if (source ? !is_path_attr(a) : !xmlStrEqual(a->name, BAD_CAST "file"))
                                         continue;
                                 v = xmlNodeGetContent((xmlNodePtr) a);
                                 r = fn(userdata, v ? (const char *) v : "", &replace, error);

@@ -560,6 +560,7 @@ static int canonical_path(const char *path, char **ret, sd_bus_error *error) {
         char resolved[PATH_MAX];
         _cleanup_free_ char *dir = NULL;
         const char *base;
+        struct stat st;
 
         if (path[0] != '/')
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "The path must be absolute");
@@ -571,6 +572,11 @@ static int canonical_path(const char *path, char **ret, sd_bus_error *error) {
         }
         if (errno != ENOENT)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Cannot use path: %m");
+        /* A link that leads nowhere yet would make libvirtd create its
+         * target, wherever that is. */
+        if (lstat(path, &st) == 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "The path is a symbolic link to nothing");
         base = strrchr(path, '/') + 1;
         if (!*base || streq(base, ".") || streq(base, ".."))
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "The path names no file");
@@ -581,19 +587,56 @@ static int canonical_path(const char *path, char **ret, sd_bus_error *error) {
         return 0;
 }
 
+/* Between the check and libvirtd's open, nobody but root may be able to
+ * change what the path leads to: the file must be a regular file (or a
+ * block device where XML names a device) or not exist yet, and every
+ * directory from the allowed one down to the file's must belong to root and
+ * be writable by root alone. Returns NULL or what is wrong. */
+static const char *path_unsafe(const char *canon, const char *allowed_dir, bool device) {
+        _cleanup_free_ char *d = xstrdup(canon);
+        size_t top = strlen(allowed_dir);
+        struct stat st;
+
+        while (top > 1 && allowed_dir[top - 1] == '/')
+                top--;
+        if (lstat(canon, &st) == 0 && !S_ISREG(st.st_mode) && !(device && S_ISBLK(st.st_mode)))
+                return "it is not a regular file";
+        for (;;) {
+                char *slash = strrchr(d, '/');
+                if (!slash)
+                        break;
+                *(slash == d ? slash + 1 : slash) = 0;
+                if (stat(d, &st) < 0)
+                        return "a directory on the way cannot be read";
+                if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
+                        return "a directory on the way may be changed by others than root";
+                if (strlen(d) <= top)
+                        break;
+        }
+        return NULL;
+}
 /* Decides whether the caller may have libvirtd open @path as root: returns
  * its canonical form in *@ret, or refuses. */
-static int host_path_allow(Call *c, const char *path, char **ret, sd_bus_error *error) {
+static int host_path_allow(Call *c, const char *path, bool device, char **ret, sd_bus_error *error) {
         const DispatchOptions *o = dispatcher_options(c->d);
         _cleanup_free_ char *canon = NULL;
-        bool allowed = !o->authorize || (c->uid_known && c->uid == 0);
+        bool root = !o->authorize || (c->uid_known && c->uid == 0), allowed = root;
+        const char *unsafe = NULL;
         int r;
 
         r = canonical_path(path, &canon, error);
         if (r < 0)
                 return r;
         for (char **d = o->host_path_dirs; !allowed && d && *d; d++)
-                allowed = path_below(canon, *d);
+                if (path_below(canon, *d)) {
+                        unsafe = path_unsafe(canon, *d, device);
+                        allowed = !unsafe;
+                }
+        if (unsafe) {
+                log_notice("Refused host path %s for uid %u: %s", canon,
+                           c->uid_known ? (unsigned) c->uid : (unsigned) -1, unsafe);
+                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED, "Not authorized: %s: %s", canon, unsafe);
+        }
         if (!allowed) {
                 log_notice("Refused host path %s for uid %u: not below an allowed directory", canon,
                            c->uid_known ? (unsigned) c->uid : (unsigned) -1);
@@ -612,7 +655,7 @@ static int check_host_path(Call *c, unsigned arg, sd_bus_error *error) {
 
         if (!*path)
                 return 0;
-        r = host_path_allow(c, path, &canon, error);
+        r = host_path_allow(c, path, false, &canon, error);
         if (r < 0)
                 return r;
         details_set(&c->details, "path", canon);
@@ -630,7 +673,7 @@ static int xml_path_allow(void *userdata, const char *path, char **replace, sd_b
         /* An empty attribute names no host file; libvirt judges it. */
         if (!*path)
                 return 0;
-        r = host_path_allow(c, path, replace, error);
+        r = host_path_allow(c, path, true, replace, error);
         if (r < 0)
                 return r;
         /* The first path in the document is the target itself (a disk's
@@ -706,6 +749,12 @@ int access_check_args(Call *c, sd_bus_error *error) {
                 if (r < 0)
                         return r;
         }
+        /* What polkit is shown must be what libvirt acts on, whole: a value
+         * too long to show is refused, never cut. */
+        if (c->details.cut)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "A name, path or URI of more than %u bytes is not accepted",
+                                         DETAIL_VALUE_MAX);
         return 0;
 }
 

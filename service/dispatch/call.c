@@ -101,7 +101,9 @@ static Call *call_new(Dispatcher *d, Connection *conn, const Interface *iface, c
         c->sender = sender; /* the message is held for the call's life */
         c->manage = c->monitor = -1;
         c->flags_arg = row ? row_flags_arg(row) : -1;
-        c->started_at = c->space ? c->space->changes : 0;
+        /* Removals from now on are remembered while the call is in
+         * flight: what its worker saw must not bring them back. */
+        c->started_at = c->space ? space_pin(c->space) : 0;
         c->work.kind = KIND_CONNECT;
         c->work.r = 0;
         if (target && c->space && target != &c->space->self) {
@@ -153,15 +155,6 @@ static void user_count(Dispatcher *d, Call *c, int delta) {
                 strmap_put(d->per_user, k, (void *) n);
 }
 
-static void prune_tombstones(Dispatcher *d, Space *s) {
-        uint64_t oldest = s->changes;
-
-        for (Call *c = d->calls_head; c; c = c->next)
-                if (c->space == s && c->started_at < oldest)
-                        oldest = c->started_at;
-        space_prune_tombstones(s, oldest);
-}
-
 static void call_free(Call *c) {
         Dispatcher *d = c->d;
         Work *w = &c->work;
@@ -187,10 +180,8 @@ static void call_free(Call *c) {
         else
                 d->calls_tail = c->prev;
         d->ncalls--;
-        /* Removals no call in flight can still confuse with the present are
-         * forgotten now and then. */
-        if (c->space && ++d->ended % 64 == 0)
-                prune_tombstones(d, c->space);
+        if (c->space)
+                space_unpin(c->space, c->started_at);
 
         work_clear_results(w);
         if (w->handle)
@@ -910,6 +901,10 @@ void call_continue(Call *c) {
                 int r = parse(c, &e);
                 if (r >= 0 && c->row && c->row->check && !c->reading_properties)
                         r = c->row->check(c, &e);
+                if (r >= 0 && c->details.cut)
+                        r = sd_bus_error_setf(&e, SD_BUS_ERROR_INVALID_ARGS,
+                                              "A name, path or URI of more than %u bytes is not accepted",
+                                              DETAIL_VALUE_MAX);
                 if (r < 0)
                         return fail_set(c, r, &e);
                 if (c->row && c->row->resolve && !c->reading_properties) {

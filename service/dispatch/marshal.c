@@ -4,6 +4,11 @@
 #include "marshal.h"
 #include "util.h"
 
+/* Arguments are held while polkit answers: an array may not grow without
+ * bound (no member of the API needs more: CPU maps, key codes, file
+ * descriptors, mount points, CPU definitions). */
+#define MARSHAL_MAX_ITEMS 16384
+
 /* D-Bus signatures are at most 255 characters long. */
 #define SIG_MAX 256
 
@@ -158,6 +163,12 @@ int marshal_read(sd_bus_message *m, const char *sig, Value *out, sd_bus_error *e
                                 goto array_fail;
                         if (r > 0)
                                 break;
+                        if (n >= MARSHAL_MAX_ITEMS) {
+                                r = sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                      "An array of more than %u elements is not accepted",
+                                                      MARSHAL_MAX_ITEMS);
+                                goto array_fail;
+                        }
                         if (n == max) {
                                 max = max ? max * 2 : 8;
                                 items = xrealloc(items, sizeof(Value) * max);
@@ -353,7 +364,16 @@ int marshal_write(sd_bus_message *m, const char *sig, const Value *v) {
                         r = sd_bus_message_close_container(m);
                 return r;
         }
-        case 's':
+        case 's': {
+                const char *s = v->type == 's' && v->s ? v->s : "";
+                /* libvirt may hand over bytes that are not UTF-8 (a file
+                 * name in a pool): sd-bus would refuse the whole message. */
+                if (!utf8_is_valid(s)) {
+                        _cleanup_free_ char *clean = utf8_truncate(s, strlen(s));
+                        return sd_bus_message_append_basic(m, 's', clean);
+                }
+                return sd_bus_message_append_basic(m, 's', s);
+        }
         case 'o':
         case 'g':
                 return sd_bus_message_append_basic(m, sig[0], v->type == sig[0] && v->s ? v->s

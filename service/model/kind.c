@@ -120,7 +120,13 @@ void obj_details(const Obj *o, Details *d) {
 void kind_xml_details(const Kind *k, const char *name, const char *uuid, const char *mac, Details *d) {
         for (unsigned i = 0; i < KIND_MAX_DETAILS && k->xml_details[i].key; i++) {
                 const DetailDesc *dd = &k->xml_details[i];
-                details_set(d, dd->key, dd->source == FROM_XML_NAME ? name : dd->source == FROM_XML_UUID ? uuid : mac);
+                if (dd->source == FROM_XML_UUID) {
+                        /* libvirt reads "ABCD..." and "abcd-..." as the same
+                         * UUID: polkit must see the one way it is written. */
+                        _cleanup_free_ char *canon = uuid_canonical(uuid);
+                        details_set(d, dd->key, canon ? canon : uuid);
+                } else
+                        details_set(d, dd->key, dd->source == FROM_XML_NAME ? name : mac);
         }
 }
 
@@ -136,7 +142,8 @@ static const Kind kinds[KIND_MAX] = {
         [KIND_DOMAIN] = {
                 .id = KIND_DOMAIN, .name = "domain", .interface = "org.libvirt.Domain", .segment = "domain",
                 .uuid_keys = true, FACTS(domain_facts), .name_fact = DOM_NAME,
-                .event_facts = (1u << DOM_STATE) | (1u << DOM_PERSISTENT) | (1u << DOM_NAME),
+                .event_facts = (1u << DOM_STATE) | (1u << DOM_PERSISTENT) | (1u << DOM_NAME) |
+                               (1u << DOM_ACTIVE) | (1u << DOM_ID),
                 .details = { FACT("domain_name", "Name"), KEY("domain_uuid") },
                 .xml_details = { XML_NAME("domain_name"), XML_UUID("domain_uuid") },
                 .lifecycle_signal = "DomainEvent", .lifecycle_detail = true,

@@ -58,6 +58,7 @@ void space_free(Space *s) {
         free(s->self.key);
         free(s->self.path);
         strmap_free(s->tombstones);
+        free(s->pins);
         free(s->snapshot_prefix);
         free(s->driver);
         free(s->name);
@@ -128,10 +129,19 @@ Obj *space_upsert(Space *s, KindId kind, const char *key, const Value *facts, vo
         /* Findable first, announced second. */
         obj_table_put(s->tables[kind], o);
         o->announced = true;
-        FOREACH_OBSERVER(s, i)
+        uint64_t serial = o->serial;
+        FOREACH_OBSERVER(s, i) {
+                /* An observer may have removed it meanwhile (events that
+                 * waited for the object are replayed when it appears, and
+                 * one may say it is gone): the later ones must not hear of
+                 * it. */
+                Obj *now = space_get(s, kind, key);
+                if (!now || now->serial != serial)
+                        return now;
                 if (s->observers[i].ops->added)
-                        s->observers[i].ops->added(s->observers[i].ud, s, o);
-        return o;
+                        s->observers[i].ops->added(s->observers[i].ud, s, now);
+        }
+        return space_get(s, kind, key);
 }
 
 static char *tombstone_key(const Obj *o) {
@@ -151,7 +161,11 @@ void space_remove(Space *s, Obj *o) {
         KindId kind = o->kind->id;
 
         *at = ++s->changes;
-        strmap_put(s->tombstones, tk, at);
+        /* Only a view in flight can be older than this removal. */
+        if (s->npins > 0)
+                strmap_put(s->tombstones, tk, at);
+        else
+                free(at);
         obj_table_remove(s->tables[kind], o);
         obj_free(o, s);
         FOREACH_OBSERVER(s, i)
@@ -195,12 +209,16 @@ static void collect_old(const char *key, void *value, void *ud) {
                 p->doomed[p->n++] = xstrdup(key);
 }
 
-void space_prune_tombstones(Space *s, uint64_t oldest) {
+/* Forgets the removals no pinned view can still be compared with. */
+static void prune(Space *s) {
         size_t size = strmap_size(s->tombstones);
-        PruneCtx p = { .oldest = oldest, .max = size };
+        PruneCtx p = { .oldest = s->changes, .max = size };
 
         if (size == 0)
                 return;
+        for (size_t i = 0; i < s->npins; i++)
+                if (s->pins[i] < p.oldest)
+                        p.oldest = s->pins[i];
         p.doomed = xmalloc0(sizeof(char *) * size);
         strmap_foreach(s->tombstones, collect_old, &p);
         for (size_t i = 0; i < p.n; i++) {
@@ -208,4 +226,25 @@ void space_prune_tombstones(Space *s, uint64_t oldest) {
                 free(p.doomed[i]);
         }
         free(p.doomed);
+}
+
+uint64_t space_pin(Space *s) {
+        if (s->npins == s->maxpins) {
+                s->maxpins = s->maxpins ? s->maxpins * 2 : 16;
+                s->pins = xrealloc(s->pins, sizeof(uint64_t) * s->maxpins);
+        }
+        s->pins[s->npins++] = s->changes;
+        return s->changes;
+}
+
+void space_unpin(Space *s, uint64_t pin) {
+        for (size_t i = 0; i < s->npins; i++)
+                if (s->pins[i] == pin) {
+                        s->pins[i] = s->pins[--s->npins];
+                        break;
+                }
+        /* Now and then, and whenever no view is in flight: the tombstones
+         * stay few on a busy host and none are kept on a quiet one. */
+        if (s->npins == 0 || strmap_size(s->tombstones) > 256)
+                prune(s);
 }

@@ -43,6 +43,8 @@ struct Space {
         uint64_t changes;               /* changes applied so far: orders views of the table */
         uint64_t serials;
         struct StrMap *tombstones;      /* "<kind>/<key>" -> when it went (changes) */
+        uint64_t *pins;                 /* change counts of views still in flight */
+        size_t npins, maxpins;
         void (*free_handle)(const Kind *k, void *handle);
         struct {
                 const SpaceObserver *ops;
@@ -62,7 +64,9 @@ Obj *space_by_path(Space *s, const char *path);
 char *space_path_for(Space *s, KindId kind, const char *key);
 
 /* Adds @key with @facts, or brings it up to date, announcing exactly what
- * changed. Takes @handle (NULL keeps the one it has). */
+ * changed. Takes @handle (NULL keeps the one it has). Returns the object,
+ * or NULL when an observer removed it at once (events that waited for it
+ * may say it is gone). */
 Obj *space_upsert(Space *s, KindId kind, const char *key, const Value *facts, void *handle);
 /* Announces the removal, then forgets the object. */
 void space_remove(Space *s, Obj *o);
@@ -76,5 +80,9 @@ void space_signal(Space *s, const char *path, const char *interface, const char 
 /* Whether @key went away after change count @since: a view read before
  * then must not bring it back. */
 bool space_gone_since(Space *s, KindId kind, const char *key, uint64_t since);
-/* Forgets removals no view older than @oldest can still be compared with. */
-void space_prune_tombstones(Space *s, uint64_t oldest);
+/* A view of libvirt (a listing, a call's worker) taken from now on: while it
+ * is pinned, the removals after it are remembered, so that publishing it
+ * never brings back what is gone. Returns the change count to compare with
+ * (space_gone_since) and to unpin. */
+uint64_t space_pin(Space *s);
+void space_unpin(Space *s, uint64_t pin);

@@ -310,6 +310,7 @@ static void run_connect(Task *t) {
 }
 
 static void connect_task_free(ConnectTask *ct) {
+        space_unpin(ct->conn->space, ct->changes);
         for (KindId k = 0; k < KIND_MAX; k++)
                 if (ct->listings[k].keys)
                         listing_clear(&ct->listings[k]);
@@ -501,7 +502,7 @@ static void connection_attempt(Connection *c) {
         c->state = CONN_CONNECTING;
         c->gen++;
         ct->serials = c->space->serials;
-        ct->changes = c->space->changes;
+        ct->changes = space_pin(c->space);
         ct->task.run = run_connect;
         ct->task.done = connect_done;
         ct->conn = c;
@@ -565,6 +566,7 @@ static void refresh_done(Task *t) {
         Connection *c = rt->conn;
 
         c->refreshing[rt->kind] = false;
+        space_unpin(c->space, rt->changes);
         /* Only a listing of the current connection. */
         if (rt->r == 0 && rt->gen == c->gen && c->state == CONN_UP)
                 install_listing(c, &rt->listing, rt->serials, rt->changes);
@@ -597,7 +599,7 @@ void conn_refresh(Connection *c, KindId kind) {
         rt->vc = conn_ref_vconn(c);
         rt->kind = kind;
         rt->serials = c->space->serials;
-        rt->changes = c->space->changes;
+        rt->changes = space_pin(c->space);
         c->refreshing[kind] = true;
         pool_submit(c->manager->pool, &rt->task);
 }

@@ -382,9 +382,9 @@ static void add_other(virConnectPtr vc, Connection *conn, unsigned gen, EventReg
                 abort();
         }
         if (id < 0) {
-                /* Whether libvirt already dropped the opaque depends on
-                 * where it failed: a few bytes left are safer than a
-                 * double free. */
+                /* libvirt calls the free callback only for a registration
+                 * it made: this one is still ours. */
+                free(opaque);
                 virResetLastError();
                 return;
         }
@@ -395,14 +395,21 @@ int events_register(virConnectPtr vc, Connection *conn, unsigned gen, EventReg *
         EventReg *v = NULL;
         int n = 0;
 
-        if (virConnectRegisterCloseCallback(vc, on_close, reg_opaque(conn, gen, EVENT_CLOSED), free) < 0) {
+        void *opaque = reg_opaque(conn, gen, EVENT_CLOSED);
+
+        /* libvirt calls the free callback only for a registration it made:
+         * the opaque of a failed one is still ours. */
+        if (virConnectRegisterCloseCallback(vc, on_close, opaque, free) < 0) {
                 /* Drivers without a remote side (test://) have nothing to close. */
+                free(opaque);
                 virResetLastError();
         }
         for (size_t i = 0; i < ELEMENTSOF(domain_registrations); i++) {
+                opaque = reg_opaque(conn, gen, domain_registrations[i].id);
                 int id = virConnectDomainEventRegisterAny(vc, NULL, domain_registrations[i].id,
-                                                          domain_registrations[i].cb,
-                                                          reg_opaque(conn, gen, domain_registrations[i].id), free);
+                                                          domain_registrations[i].cb, opaque, free);
+                if (id < 0)
+                        free(opaque);
                 if (id < 0) {
                         if (i == 0) {
                                 events_unregister(vc, v, n);

@@ -38,10 +38,11 @@ void work_clear_results(Work *w) {
         if (w->have_after)
                 facts_clear(kind_get(w->kind), w->after);
         w->have_after = w->gone_after = false;
-        if (w->found) {
+        if (w->found)
                 virt_kind(w->found_kind)->unref(w->found);
+        /* The facts stay when the object was handed to the table. */
+        if (w->found_key)
                 facts_clear(kind_get(w->found_kind), w->found_facts);
-        }
         w->found = NULL;
         free(w->found_key);
         w->found_key = NULL;
