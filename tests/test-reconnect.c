@@ -29,8 +29,10 @@
 #define QEMU_DOMAIN_PREFIX QEMU_PATH "/domain/"
 #define ROUNDS 10
 /* virtbusd retries every 250 ms doubling up to 4 s; with the time a
- * connection takes, it is back well within this after libvirtd is. */
-#define RECONNECT_TIMEOUT_MS 10000
+ * connection takes (libvirtd probing QEMU, slow on a loaded machine), it
+ * is back well within this after libvirtd is. A bound against hanging,
+ * not a measure of speed. */
+#define RECONNECT_TIMEOUT_MS 60000
 #define WAIT_MS 15000
 
 static struct {

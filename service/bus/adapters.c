@@ -312,7 +312,8 @@ static int write_managed_objects(void *ud, const void *seen, sd_bus_message *rep
 
         for (size_t i = 0; r >= 0 && i < b->manager->nconns; i++) {
                 Space *s = b->manager->conns[i]->space;
-                r = append_object(reply, &connect_interface, &s->self);
+                if (dispatch_may_see(seen, s, &s->self))
+                        r = append_object(reply, &connect_interface, &s->self);
                 for (const Interface *const *iface = interfaces; r >= 0 && *iface; iface++) {
                         if ((*iface)->sub || (*iface)->kind == KIND_CONNECT)
                                 continue;

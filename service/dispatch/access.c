@@ -51,18 +51,54 @@ struct Ask {
 
 struct Seen {
         bool all;
-        StrMap *yes;            /* "<space>\x1f<kind>\x1f<key>" */
+        /* The full picture (GetManagedObjects) shows every property: each
+         * object needs getattr and read, its kind the connection's
+         * search permission, and the connection getattr. */
+        bool full;
+        StrMap *yes;            /* "<space>\x1f<kind>\x1f<key>" -> verdicts granted */
 };
 
 static char *seen_key(Space *s, KindId kind, const char *key) {
         return xasprintf("%s\x1f%d\x1f%s", s->name, (int) kind, key);
 }
 
+/* The connection's own search permission for the objects of a kind. */
+static const char *search_perm(KindId kind) {
+        switch (kind) {
+        case KIND_DOMAIN: return "search-domains";
+        case KIND_NETWORK: return "search-networks";
+        case KIND_STORAGE_POOL:
+        case KIND_STORAGE_VOL: return "search-storage-pools";
+        case KIND_SECRET: return "search-secrets";
+        case KIND_NODE_DEVICE: return "search-node-devices";
+        case KIND_INTERFACE: return "search-interfaces";
+        case KIND_NWFILTER: return "search-nwfilters";
+        default: return NULL;
+        }
+}
+
+#define SEARCH_KEY "\x1dsearch"
+
+static uintptr_t granted(const Seen *seen, Space *s, KindId kind, const char *key) {
+        _cleanup_free_ char *k = seen_key(s, kind, key);
+        return (uintptr_t) strmap_get(seen->yes, k);
+}
+
+static void grant(Seen *seen, Space *s, KindId kind, const char *key) {
+        char *k = seen_key(s, kind, key);
+
+        strmap_put(seen->yes, k, (void *) (granted(seen, s, kind, key) + 1));
+        free(k);
+}
+
 bool access_may_see(const Seen *seen, Space *s, const Obj *o) {
         if (!seen || seen->all)
                 return true;
-        _cleanup_free_ char *k = seen_key(s, o->kind->id, o->key);
-        return strmap_get(seen->yes, k) != NULL;
+        if (!seen->full)
+                return granted(seen, s, o->kind->id, o->key) > 0;
+        if (o == &s->self)
+                return granted(seen, s, KIND_CONNECT, "") > 0;
+        return granted(seen, s, o->kind->id, o->key) >= 2 && granted(seen, s, o->kind->id, SEARCH_KEY) > 0;
 }
 
 bool access_sees_all(const Seen *seen) {
@@ -264,11 +300,10 @@ static void see_one_step(Call *c) {
                 details_clear(&d);
                 return;
         }
-        Verdict v = c->asks[0].verdict;
-        if (v == VERDICT_YES)
+        /* Whatever stands in the way, polkit's refusal or its silence, the
+         * object is not shown: a missing one answers the same. */
+        if (c->asks[0].verdict == VERDICT_YES)
                 return call_continue(c);
-        if (v == VERDICT_FAILED)
-                return refuse(c, v, c->asks[0].action);
         hide(c);
 }
 
@@ -446,6 +481,56 @@ static const Kind *kind_by_polkit_object(const char *object) {
         return NULL;
 }
 
+/* The questions of the full picture, in one round: per connection its
+ * getattr and each kind's search permission, per object getattr and read. */
+static void ask_full_picture(Call *c) {
+        Manager *m = dispatcher_manager(c->d);
+        size_t total = 0, n = 0;
+        const Details **dv;
+        Details *ds;
+
+        for (size_t i = 0; i < m->nconns; i++)
+                for (KindId k = 0; k < KIND_MAX; k++)
+                        total += 1 + 2 * obj_table_size(m->conns[i]->space->tables[k]);
+        dv = xmalloc0(sizeof(Details *) * (total + 1));
+        ds = xmalloc0(sizeof(Details) * (total + 1));
+        for (size_t i = 0; i < m->nconns; i++) {
+                Space *s = m->conns[i]->space;
+                for (KindId k = 0; k < KIND_MAX; k++) {
+                        const char *search = k == KIND_CONNECT ? "getattr" : search_perm(k);
+                        Ask *a;
+                        if (!search)
+                                continue;
+                        a = ask_add(c, ASK_OBJECT, action_name("connect", search));
+                        a->space = s;
+                        a->kind = k;
+                        a->key = xstrdup(k == KIND_CONNECT ? "" : SEARCH_KEY);
+                        driver_details(c, s, &ds[n]);
+                        dv[n] = &ds[n];
+                        n++;
+                        if (k == KIND_CONNECT)
+                                continue;
+                        OBJ_TABLE_FOREACH(o, s->tables[k], b)
+                                for (int p = 0; p < 2; p++) {
+                                        a = ask_add(c, ASK_OBJECT, action_name(kind_get(k)->name,
+                                                                               p == 0 ? "getattr" : "read"));
+                                        a->space = s;
+                                        a->kind = k;
+                                        a->key = xstrdup(o->key);
+                                        driver_details(c, s, &ds[n]);
+                                        obj_details(o, &ds[n]);
+                                        dv[n] = &ds[n];
+                                        n++;
+                                }
+                }
+        }
+        ask_all(c, dv, false);
+        for (size_t i = 0; i < n; i++)
+                details_clear(&ds[i]);
+        free(ds);
+        free(dv);
+}
+
 static void list_step(Call *c) {
         Manager *m = dispatcher_manager(c->d);
         const char *perm = c->row && c->row->filter.perm ? c->row->filter.perm : "getattr";
@@ -456,6 +541,7 @@ static void list_step(Call *c) {
         if (!c->seen) {
                 c->seen = xmalloc0(sizeof(*c->seen));
                 c->seen->yes = strmap_new(NULL);
+                c->seen->full = c->list_write && !c->list_object;
         }
         if (c->round == 0) {
                 c->round = 1;
@@ -470,6 +556,8 @@ static void list_step(Call *c) {
                 }
                 c->round = 2;
                 asks_free(c);
+                if (c->seen->full)
+                        return ask_full_picture(c);
                 size_t total = 0;
                 for (size_t i = 0; i < m->nconns; i++) {
                         Space *s = m->conns[i]->space;
@@ -515,7 +603,7 @@ static void list_step(Call *c) {
                 if (a->verdict == VERDICT_FAILED)
                         return refuse(c, VERDICT_FAILED, a->action);
                 if (a->verdict == VERDICT_YES)
-                        strmap_put(c->seen->yes, seen_key(a->space, a->kind, a->key), (void *) 1);
+                        grant(c->seen, a->space, a->kind, a->key);
         }
         asks_free(c);
         call_continue(c);

@@ -53,6 +53,9 @@ struct Dispatcher {
         unsigned ended;
         Call *deferred;
         StrMap *kicks;                  /* senders whose gate may let calls through */
+        /* While a visibility decision hands its message on: the call made
+         * for it takes its place in the caller's gate. */
+        Call *successor_of;
         sd_event_source *kick;
 };
 
@@ -144,8 +147,9 @@ static void user_count(Dispatcher *d, Call *c, int delta) {
         uintptr_t n;
 
         /* Root has no quota: its calls are not counted. */
-        if (!c->uid_known || c->uid == 0)
+        if (!c->uid_known || c->uid == 0 || (delta < 0 && !c->counted))
                 return;
+        c->counted = delta > 0;
         snprintf(k, sizeof(k), "%u", (unsigned) c->uid);
         n = (uintptr_t) strmap_get(d->per_user, k);
         n = (uintptr_t) ((intptr_t) n + delta);
@@ -260,6 +264,7 @@ static void gate_free(void *p) {
  * connection), or when an earlier call of the same caller waits there,
  * so calls always pass in the order they came. */
 static void gate_enter(Call *c) {
+        Call *before = c->d->successor_of;
         Gate *g;
 
         if (!c->sender || c->gate)
@@ -267,6 +272,14 @@ static void gate_enter(Call *c) {
         g = gate_get(c->d, c->sender);
         c->gate = g;
         c->gate_next = NULL;
+        if (before && before->gate == g) {
+                /* In the place of the call that decided it may be seen. */
+                c->gate_next = before->gate_next;
+                before->gate_next = c;
+                if (g->tail == before)
+                        g->tail = c;
+                return;
+        }
         if (g->tail)
                 g->tail->gate_next = c;
         else
@@ -871,7 +884,7 @@ void call_continue(Call *c) {
                 c->resolving = NULL;
                 if (c->d->opts.authorize && c->sender)
                         c->uid_known = authority_uid(c->d->auth, c->sender, &c->uid) == 0;
-                if (c->uid_known) {
+                if (c->uid_known && !c->visible_cont) {
                         char k[32];
                         snprintf(k, sizeof(k), "%u", (unsigned) c->uid);
                         if (c->uid != 0 && (uintptr_t) strmap_get(c->d->per_user, k) >= c->d->opts.max_calls_per_user) {
@@ -889,7 +902,9 @@ void call_continue(Call *c) {
         case PHASE_VISIBILITY:
                 if (c->visible_cont) {
                         /* Only whether it may be seen was asked. */
+                        c->d->successor_of = c;
                         c->visible_cont(c->visible_ud, c->msg);
+                        c->d->successor_of = NULL;
                         return call_free(c);
                 }
                 c->phase = PHASE_READY;
@@ -1004,12 +1019,15 @@ void call_waits(Call *c) {
 }
 
 static int start(Dispatcher *d, Call *c, sd_bus_error *error) {
-        if (d->ncalls > d->opts.max_calls) {
+        /* Deciding whether an object may be seen is never refused for lack
+         * of room: an object that does not exist is not either, and the two
+         * must answer alike. polkit's queues bound it. */
+        if (d->ncalls > d->opts.max_calls && !c->visible_cont) {
                 call_free(c);
                 return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
                                          "Too many calls in progress (%u); try again later", d->opts.max_calls);
         }
-        if (c->sender && strmap_get(d->gates, c->sender))
+        if (c->sender && (strmap_get(d->gates, c->sender) || (d->successor_of && d->successor_of->gate)))
                 gate_enter(c);
         c->phase = PHASE_RESOLVE;
         run_phase(c);

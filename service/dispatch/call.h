@@ -43,6 +43,7 @@ struct Call {
         const char *sender;
         uid_t uid;
         bool uid_known;
+        bool counted;                   /* in its user's quota */
         CallPhase phase;
         uint64_t started_at;            /* the space's change count on arrival */
 
