@@ -582,7 +582,7 @@ parse_step(Script *s, guint line, const char *text, GHashTable *vars)
         g_ptr_array_add(s->steps, st);
 }
 
-/* Reads differential/@name.script with the variables @vars (NAME=value,
+/* Reads differential/@name.script with the variables @preset (NAME=value,
  * NULL-terminated) set. */
 static Script *
 script_load(const char *name, const char *const *preset)
