@@ -17,6 +17,11 @@
  *   footprint   resident memory and idle wake-ups of a process
  *   lv-define   define domains directly through libvirt (set-up only)
  *   lv-start    start defined domains directly through libvirt (set-up only)
+ *   kinds-define  define networks or create storage volumes through the service
+ *   kinds-list  ListNetworks, or ListStoragePools + ListStorageVolumes, and
+ *               GetAll on each object; or one GetManagedObjects
+ *   lv-kinds    define networks, or a directory pool and its volumes, directly
+ *               through libvirt (set-up only)
  */
 
 #define _GNU_SOURCE
@@ -62,6 +67,10 @@ static struct {
         const char *domain;     /* domain name */
         const char *method;     /* cheap: getstate, get, ping */
         const char *mode;       /* list: seq, pipe, gmo */
+        const char *kind;       /* kinds-*, lv-kinds: net or vol */
+        const char *pool;       /* kinds-define, lv-kinds: the storage pool's name */
+        const char *pool_dir;   /* lv-kinds: the directory pool's directory */
+        long lv_pid;            /* kinds-list: libvirtd, whose CPU time is counted too */
         const char *uri;        /* libvirt URI for direct access */
         const char *prefix;     /* domain name prefix */
         const char *samples;    /* file for raw latencies (µs, one a line) */
@@ -90,6 +99,8 @@ static struct {
         .domain = "test",
         .method = "getstate",
         .mode = "seq",
+        .kind = "net",
+        .pool = "default-pool",
         .prefix = "bench-",
         .type = "test",
         .count = 1000,
@@ -268,7 +279,7 @@ static char *lookup_domain(sd_bus *bus, const char *name) {
 /* ------------------------------------------------------------------------ */
 /* A call description and an engine that keeps N of them in flight. */
 
-enum args { ARGS_NONE, ARGS_U, ARGS_S, ARGS_SS, ARGS_SSU };
+enum args { ARGS_NONE, ARGS_U, ARGS_S, ARGS_SS, ARGS_SSU, ARGS_SU };
 
 struct call {
         const char *path, *iface, *member;
@@ -296,6 +307,9 @@ static sd_bus_message *call_new(sd_bus *bus, const struct call *c) {
                 break;
         case ARGS_SSU:
                 r = sd_bus_message_append(m, "ssu", c->s1, c->s2, c->u);
+                break;
+        case ARGS_SU:
+                r = sd_bus_message_append(m, "su", c->s1, c->u);
                 break;
         }
         if (r < 0)
@@ -1393,6 +1407,380 @@ static int cmd_lv_start(void) {
 }
 
 /* ------------------------------------------------------------------------ */
+/* Networks and storage volumes.  kinds-define makes them through the service
+ * (--count of them, --inflight in flight), lv-kinds directly through libvirt;
+ * kinds-list lists them with their properties as a client of libvirt-dbus
+ * must, ListNetworks, or ListStoragePools + ListStorageVolumes of each active
+ * pool, and GetAll on every object (seq or pipe), or in one GetManagedObjects
+ * (gmo). */
+
+static bool kind_is_net(void) {
+        if (strcmp(opt.kind, "net") == 0)
+                return true;
+        if (strcmp(opt.kind, "vol") != 0)
+                die("unknown --kind %s (net, vol)", opt.kind);
+        return false;
+}
+
+struct kinds_define_ctx {
+        const char *cpath;
+        const char *pool_path;
+        char xml[512];
+};
+
+static void kinds_define_gen(size_t i, struct call *c, void *ud) {
+        struct kinds_define_ctx *x = ud;
+        long n = opt.start + (long) i;
+        if (kind_is_net()) {
+                /* A bridge name of its own: never created, as the network is
+                 * only defined, but libvirt wants them distinct. */
+                snprintf(x->xml, sizeof(x->xml), "<network><name>%s%06ld</name><bridge name='vbb%06ld'/></network>",
+                         opt.prefix, n, n);
+                c->path = x->cpath;
+                c->member = "NetworkDefineXML";
+                c->iface = CONNECT_IFACE;
+                c->args = ARGS_S;
+        } else {
+                snprintf(x->xml, sizeof(x->xml),
+                         "<volume><name>%s%06ld.img</name><capacity unit='KiB'>64</capacity>"
+                         "<allocation>0</allocation></volume>",
+                         opt.prefix, n);
+                c->path = x->pool_path;
+                c->member = "StorageVolCreateXML";
+                c->iface = "org.libvirt.StoragePool";
+                c->args = ARGS_SU;
+                c->u = 0;
+        }
+        c->s1 = x->xml;
+}
+
+static char *lookup_pool(sd_bus *bus, const char *cpath, const char *name) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *reply = NULL;
+        const char *path;
+        int r = sd_bus_call_method(bus, SERVICE_NAME, cpath, CONNECT_IFACE, "StoragePoolLookupByName", &error,
+                                   &reply, "s", name);
+        if (r < 0)
+                die("StoragePoolLookupByName(%s): %s", name, error.message ? error.message : strerror(-r));
+        if (sd_bus_message_read(reply, "o", &path) < 0)
+                die("bad StoragePoolLookupByName reply");
+        char *ret = xstrdup(path);
+        sd_bus_message_unref(reply);
+        sd_bus_error_free(&error);
+        return ret;
+}
+
+static int cmd_kinds_define(void) {
+        sd_bus *bus = bus_open();
+        char *cpath = connect_path();
+        char *pool = kind_is_net() ? NULL : lookup_pool(bus, cpath, opt.pool);
+        struct kinds_define_ctx x = { .cpath = cpath, .pool_path = pool };
+        struct engine e = {
+                .bus = bus, .gen = kinds_define_gen, .ud = &x, .n = (size_t) opt.count,
+                .inflight = (size_t) opt.inflight, .what = kind_is_net() ? "NetworkDefineXML" : "StorageVolCreateXML",
+        };
+        uint64_t t0 = now_ns();
+        engine_run(&e);
+        uint64_t t1 = now_ns();
+        char param[64], workload[64];
+        snprintf(param, sizeof(param), "n=%ld/inflight=%ld", opt.count, opt.inflight);
+        snprintf(workload, sizeof(workload), "kinds-%s-define", opt.kind);
+        emit(workload_label(workload), param, "total_ms", (double) (t1 - t0) / 1e6);
+        emit(workload_label(workload), param, "errors", (double) e.errors);
+        sd_bus_flush_close_unref(bus);
+        free(pool);
+        free(cpath);
+        return e.errors ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+struct kinds_getall_ctx {
+        char **paths;
+        const char *iface;
+};
+
+static void kinds_getall_gen(size_t i, struct call *c, void *ud) {
+        struct kinds_getall_ctx *x = ud;
+        c->path = x->paths[i];
+        c->iface = "org.freedesktop.DBus.Properties";
+        c->member = "GetAll";
+        c->args = ARGS_S;
+        c->s1 = x->iface;
+}
+
+/* A list method of @path that takes flags and returns object paths. */
+static char **list_paths(sd_bus *bus, const char *path, const char *iface, const char *member, uint32_t flags) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *reply = NULL;
+        char **paths = NULL;
+        int r = sd_bus_call_method(bus, SERVICE_NAME, path, iface, member, &error, &reply, "u", flags);
+        if (r < 0)
+                die("%s on %s: %s", member, path, error.message ? error.message : strerror(-r));
+        if (sd_bus_message_read_strv(reply, &paths) < 0)
+                die("bad %s reply", member);
+        sd_bus_message_unref(reply);
+        sd_bus_error_free(&error);
+        return paths;
+}
+
+/* GetAll on every one of @paths, as the list mode says; returns the errors. */
+static size_t kinds_getall(sd_bus *bus, char **paths, const char *iface) {
+        struct kinds_getall_ctx x = { .paths = paths, .iface = iface };
+        struct engine e = {
+                .bus = bus, .gen = kinds_getall_gen, .ud = &x, .n = strv_length(paths),
+                .inflight = strcmp(opt.mode, "pipe") == 0 ? (size_t) opt.inflight : 1, .what = "GetAll",
+        };
+        engine_run(&e);
+        return e.errors;
+}
+
+/* One pass of libvirt-dbus's way; returns its duration and how many
+ * networks or volumes it found. */
+static uint64_t kinds_list_once(sd_bus *bus, const char *cpath, size_t *count, size_t *errors) {
+        uint64_t t0 = now_ns();
+        if (kind_is_net()) {
+                char **nets = list_paths(bus, cpath, CONNECT_IFACE, "ListNetworks", 0);
+                *errors += kinds_getall(bus, nets, "org.libvirt.Network");
+                *count = strv_length(nets);
+                uint64_t t1 = now_ns();
+                strv_free(nets);
+                return t1 - t0;
+        }
+        /* Only an active pool lists its volumes. */
+        char **pools = list_paths(bus, cpath, CONNECT_IFACE, "ListStoragePools", VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE);
+        *errors += kinds_getall(bus, pools, "org.libvirt.StoragePool");
+        size_t n = 0;
+        char **vols = NULL;
+        for (size_t i = 0; pools[i]; i++) {
+                char **some = list_paths(bus, pools[i], "org.libvirt.StoragePool", "ListStorageVolumes", 0);
+                size_t k = strv_length(some);
+                vols = xrealloc(vols, sizeof(*vols) * (n + k + 1));
+                memcpy(vols + n, some, sizeof(*some) * k);
+                n += k;
+                vols[n] = NULL;
+                free(some);
+        }
+        if (vols)
+                *errors += kinds_getall(bus, vols, "org.libvirt.StorageVol");
+        uint64_t t1 = now_ns();
+        *count = n;
+        strv_free(vols);
+        strv_free(pools);
+        return t1 - t0;
+}
+
+/* The networks or volumes of one connection in a GetManagedObjects reply. */
+static size_t kinds_count_managed(sd_bus_message *m, const char *cpath) {
+        char prefix[256];
+        size_t n = 0;
+        snprintf(prefix, sizeof(prefix), "%s/%s/", cpath, kind_is_net() ? "network" : "storagevol");
+        int r = sd_bus_message_enter_container(m, 'a', "{oa{sa{sv}}}");
+        if (r < 0)
+                die("bad GetManagedObjects reply: %s", strerror(-r));
+        while ((r = sd_bus_message_enter_container(m, 'e', "oa{sa{sv}}")) > 0) {
+                const char *path;
+                if (sd_bus_message_read(m, "o", &path) < 0)
+                        die("bad GetManagedObjects entry");
+                if (strncmp(path, prefix, strlen(prefix)) == 0)
+                        n++;
+                if (sd_bus_message_skip(m, "a{sa{sv}}") < 0 || sd_bus_message_exit_container(m) < 0)
+                        die("bad GetManagedObjects entry");
+        }
+        if (r < 0)
+                die("bad GetManagedObjects reply: %s", strerror(-r));
+        return n;
+}
+
+static uint64_t kinds_gmo_once(sd_bus *bus, const char *cpath, size_t *count) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *reply = NULL;
+        uint64_t t0 = now_ns();
+        int r = sd_bus_call_method(bus, SERVICE_NAME, "/org/libvirt", "org.freedesktop.DBus.ObjectManager",
+                                   "GetManagedObjects", &error, &reply, "");
+        uint64_t t1 = now_ns();
+        if (r < 0)
+                die("GetManagedObjects: %s", error.message ? error.message : strerror(-r));
+        /* Reading the reply is the client's business: untimed. */
+        *count = kinds_count_managed(reply, cpath);
+        sd_bus_message_unref(reply);
+        sd_bus_error_free(&error);
+        return t1 - t0;
+}
+
+/* CPU time used so far by every thread of @pid, in nanoseconds: the first
+ * field of each task's schedstat.  0 when @pid is 0 or gone. */
+static uint64_t proc_cpu_ns(long pid) {
+        char dir[64];
+        uint64_t sum = 0;
+
+        if (pid <= 0)
+                return 0;
+        snprintf(dir, sizeof(dir), "/proc/%ld/task", pid);
+        DIR *d = opendir(dir);
+        if (!d)
+                return 0;
+        for (struct dirent *de; (de = readdir(d));) {
+                char file[384];
+                unsigned long long ns;
+                if (de->d_name[0] == '.')
+                        continue;
+                snprintf(file, sizeof(file), "%s/%s/schedstat", dir, de->d_name);
+                FILE *f = fopen(file, "r");
+                if (!f)
+                        continue;
+                if (fscanf(f, "%llu", &ns) == 1)
+                        sum += ns;
+                fclose(f);
+        }
+        closedir(d);
+        return sum;
+}
+
+static int cmd_kinds_list(void) {
+        sd_bus *bus = bus_open();
+        char *cpath = connect_path();
+        struct samples times = { 0 }, cpu = { 0 }, lv_cpu = { 0 };
+        size_t count = 0, errors = 0;
+        bool gmo = strcmp(opt.mode, "gmo") == 0;
+        if (!gmo && strcmp(opt.mode, "seq") != 0 && strcmp(opt.mode, "pipe") != 0)
+                die("unknown list mode %s (seq, pipe, gmo)", opt.mode);
+        for (long k = 0; k < opt.repeat; k++) {
+                /* What the machine's load does not change: the CPU time the
+                 * service (and libvirtd) spent on the pass. */
+                uint64_t c0 = proc_cpu_ns(opt.pid), l0 = proc_cpu_ns(opt.lv_pid);
+                uint64_t t = gmo ? kinds_gmo_once(bus, cpath, &count) : kinds_list_once(bus, cpath, &count, &errors);
+                uint64_t c1 = proc_cpu_ns(opt.pid), l1 = proc_cpu_ns(opt.lv_pid);
+                samples_add(&times, t);
+                samples_add(&cpu, c1 - c0);
+                samples_add(&lv_cpu, l1 - l0);
+                if (opt.expect >= 0 && count != (size_t) opt.expect)
+                        die("%s listed %zu %s, expected %ld", opt.mode, count,
+                            kind_is_net() ? "networks" : "volumes", opt.expect);
+        }
+        char param[64], workload[64];
+        snprintf(workload, sizeof(workload), "kinds-%s-%s", opt.kind, opt.mode);
+        if (strcmp(opt.mode, "pipe") == 0)
+                snprintf(param, sizeof(param), "n=%zu/inflight=%ld", count, opt.inflight);
+        else
+                snprintf(param, sizeof(param), "n=%zu", count);
+        qsort(times.v, times.n, sizeof(*times.v), cmp_u64);
+        emit(workload_label(workload), param, "median_ms", pct_us(&times, 0.5) / 1000.0);
+        emit(workload_label(workload), param, "min_ms", pct_us(&times, 0.0) / 1000.0);
+        emit(workload_label(workload), param, "max_ms", pct_us(&times, 1.0) / 1000.0);
+        emit(workload_label(workload), param, "errors", (double) errors);
+        if (opt.pid > 0) {
+                qsort(cpu.v, cpu.n, sizeof(*cpu.v), cmp_u64);
+                emit(workload_label(workload), param, "cpu_ms", pct_us(&cpu, 0.5) / 1000.0);
+        }
+        if (opt.lv_pid > 0) {
+                qsort(lv_cpu.v, lv_cpu.n, sizeof(*lv_cpu.v), cmp_u64);
+                emit(workload_label(workload), param, "libvirtd_cpu_ms", pct_us(&lv_cpu, 0.5) / 1000.0);
+        }
+        free(times.v);
+        free(cpu.v);
+        free(lv_cpu.v);
+        free(cpath);
+        sd_bus_flush_close_unref(bus);
+        return errors ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+struct lv_kinds_ctx {
+        pthread_mutex_t lock;
+        long next;
+        long errors;
+};
+
+static void *lv_kinds_thread(void *arg) {
+        struct lv_kinds_ctx *x = arg;
+        virConnectPtr conn = lv_open();
+        virStoragePoolPtr pool = kind_is_net() ? NULL : virStoragePoolLookupByName(conn, opt.pool);
+        char xml[512];
+        if (!kind_is_net() && !pool)
+                die("no pool %s: %s", opt.pool, virGetLastErrorMessage());
+        for (;;) {
+                pthread_mutex_lock(&x->lock);
+                long i = x->next < opt.count ? x->next++ : -1;
+                pthread_mutex_unlock(&x->lock);
+                if (i < 0)
+                        break;
+                bool ok;
+                if (pool) {
+                        snprintf(xml, sizeof(xml),
+                                 "<volume><name>%s%06ld.img</name><capacity unit='KiB'>64</capacity>"
+                                 "<allocation>0</allocation></volume>",
+                                 opt.prefix, opt.start + i);
+                        virStorageVolPtr vol = virStorageVolCreateXML(pool, xml, 0);
+                        ok = vol != NULL;
+                        if (vol)
+                                virStorageVolFree(vol);
+                } else {
+                        snprintf(xml, sizeof(xml), "<network><name>%s%06ld</name><bridge name='vbb%06ld'/></network>",
+                                 opt.prefix, opt.start + i, opt.start + i);
+                        virNetworkPtr net = virNetworkDefineXML(conn, xml);
+                        ok = net != NULL;
+                        if (net)
+                                virNetworkFree(net);
+                }
+                if (!ok) {
+                        pthread_mutex_lock(&x->lock);
+                        if (x->errors++ < 3)
+                                fprintf(stderr, "virtbus-bench: lv-kinds: %s\n", virGetLastErrorMessage());
+                        pthread_mutex_unlock(&x->lock);
+                }
+        }
+        if (pool)
+                virStoragePoolFree(pool);
+        virConnectClose(conn);
+        return NULL;
+}
+
+/* Prints how many networks, or volumes of active pools, libvirt has in the
+ * end: what a full listing must find. */
+static int cmd_lv_kinds(void) {
+        virConnectPtr conn = lv_open();
+        if (!kind_is_net()) {
+                virStoragePoolPtr pool = virStoragePoolLookupByName(conn, opt.pool);
+                if (!pool) {
+                        char xml[1024];
+                        if (!opt.pool_dir)
+                                die("lv-kinds --kind vol needs --pool-dir for a new pool");
+                        snprintf(xml, sizeof(xml), "<pool type='dir'><name>%s</name><target><path>%s</path></target></pool>",
+                                 opt.pool, opt.pool_dir);
+                        pool = virStoragePoolDefineXML(conn, xml, 0);
+                        if (!pool || virStoragePoolBuild(pool, 0) < 0 || virStoragePoolCreate(pool, 0) < 0)
+                                die("cannot make pool %s: %s", opt.pool, virGetLastErrorMessage());
+                }
+                virStoragePoolFree(pool);
+        }
+        struct lv_kinds_ctx x = { .lock = PTHREAD_MUTEX_INITIALIZER };
+        long nt = opt.threads > 0 ? opt.threads : 1;
+        pthread_t *t = xmalloc(sizeof(*t) * (size_t) nt);
+        uint64_t t0 = now_ns();
+        for (long i = 0; i < nt; i++)
+                pthread_create(&t[i], NULL, lv_kinds_thread, &x);
+        for (long i = 0; i < nt; i++)
+                pthread_join(t[i], NULL);
+        free(t);
+        fprintf(stderr, "virtbus-bench: made %ld %s in %.1f s\n", opt.count - x.errors,
+                kind_is_net() ? "networks" : "volumes", (double) (now_ns() - t0) / 1e9);
+        long total = 0;
+        if (kind_is_net()) {
+                total = virConnectNumOfNetworks(conn) + virConnectNumOfDefinedNetworks(conn);
+        } else {
+                virStoragePoolPtr *pools = NULL;
+                int n = virConnectListAllStoragePools(conn, &pools, VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE);
+                for (int i = 0; i < n; i++) {
+                        int k = virStoragePoolNumOfVolumes(pools[i]);
+                        total += k > 0 ? k : 0;
+                        virStoragePoolFree(pools[i]);
+                }
+                free(pools);
+        }
+        printf("%ld\n", total);
+        virConnectClose(conn);
+        return x.errors ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+/* ------------------------------------------------------------------------ */
 /* events: relay cost = D-Bus DomainEvent arrival - libvirt callback arrival. */
 
 static struct {
@@ -1761,11 +2149,17 @@ static int cmd_footprint(void) {
 static void help(void) {
         fputs("usage: virtbus-bench COMMAND [OPTIONS] [-- CMD...]\n"
               "commands: cheap define list hol events spawn footprint lv-define lv-start\n"
+              "          kinds-define kinds-list lv-kinds\n"
               "  --service LABEL    label in the CSV output\n"
               "  --connect NAME     connection object /org/libvirt/NAME (default Test)\n"
               "  --domain NAME      domain for cheap, hol (the idle one) and events (default test)\n"
               "  --method M         cheap: getstate, get (Properties.Get Active) or ping\n"
-              "  --mode M           list: seq, pipe (GetAll with --inflight in flight) or gmo\n"
+              "  --mode M           list, kinds-list: seq, pipe (GetAll with --inflight in flight) or gmo\n"
+              "  --kind K           kinds-define, kinds-list, lv-kinds: net (networks) or vol (volumes)\n"
+              "  --pool NAME        kinds-define, lv-kinds: the storage pool of the volumes\n"
+              "  --pool-dir DIR     lv-kinds: the directory of that pool (made a directory pool)\n"
+              "  --pid PID          kinds-list: also report the CPU time the service spends per pass\n"
+              "  --lv-pid PID       kinds-list: and the CPU time libvirtd spends per pass\n"
               "  --count N          calls, domains, saves or suspend/resume pairs\n"
               "  --start N          first index of generated domain names\n"
               "  --prefix P         domain name prefix; names are P%06d (default bench-)\n"
@@ -1794,6 +2188,10 @@ int main(int argc, char **argv) {
                 { "domain", required_argument, NULL, 'd' },
                 { "method", required_argument, NULL, 'm' },
                 { "mode", required_argument, NULL, 'M' },
+                { "kind", required_argument, NULL, 'K' },
+                { "pool", required_argument, NULL, 'L' },
+                { "pool-dir", required_argument, NULL, 'R' },
+                { "lv-pid", required_argument, NULL, 'V' },
                 { "count", required_argument, NULL, 'n' },
                 { "start", required_argument, NULL, 's' },
                 { "prefix", required_argument, NULL, 'p' },
@@ -1834,6 +2232,10 @@ int main(int argc, char **argv) {
                 case 'd': opt.domain = optarg; break;
                 case 'm': opt.method = optarg; break;
                 case 'M': opt.mode = optarg; break;
+                case 'K': opt.kind = optarg; break;
+                case 'L': opt.pool = optarg; break;
+                case 'R': opt.pool_dir = optarg; break;
+                case 'V': opt.lv_pid = atol(optarg); break;
                 case 'n': opt.count = atol(optarg); break;
                 case 's': opt.start = atol(optarg); break;
                 case 'p': opt.prefix = optarg; break;
@@ -1889,5 +2291,11 @@ int main(int argc, char **argv) {
                 return cmd_lv_define();
         if (strcmp(cmd, "lv-start") == 0)
                 return cmd_lv_start();
+        if (strcmp(cmd, "kinds-define") == 0)
+                return cmd_kinds_define();
+        if (strcmp(cmd, "kinds-list") == 0)
+                return cmd_kinds_list();
+        if (strcmp(cmd, "lv-kinds") == 0)
+                return cmd_lv_kinds();
         die("unknown command %s", cmd);
 }

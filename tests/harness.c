@@ -28,6 +28,16 @@ vb_reference_mode(void)
 }
 
 gboolean
+vb_options_reference(const VbDaemonOptions *opts)
+{
+    if (opts && opts->daemon == VB_DAEMON_VIRTBUSD)
+        return FALSE;
+    if (opts && opts->daemon == VB_DAEMON_REFERENCE)
+        return TRUE;
+    return bus.reference;
+}
+
+gboolean
 vb_have_delay_seam(void)
 {
     return g_strcmp0(g_getenv("VIRTBUS_HAVE_DELAY_SEAM"), "1") == 0;
@@ -388,8 +398,10 @@ daemon_start(VbFixture *f, const VbDaemonOptions *opts)
     g_auto(GStrv) envp = g_get_environ();
     gint64 deadline;
 
-    if (vb_reference_mode()) {
+    if (vb_options_reference(opts)) {
         const char *ref = g_getenv("VIRTBUS_REFERENCE_DAEMON");
+        for (const char *const *a = opts ? opts->reference_wrapper : NULL; a && *a; a++)
+            g_ptr_array_add(argv, (gpointer)*a);
         g_ptr_array_add(argv, (gpointer)(ref && *ref ? ref : "/usr/sbin/libvirt-dbus"));
         g_ptr_array_add(argv, (gpointer)"--system");
     } else {

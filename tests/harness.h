@@ -68,12 +68,24 @@ typedef struct {
     GHashTable *matched_properties;
 } VbSignal;
 
+/* Which service a fixture starts. */
+typedef enum {
+    VB_DAEMON_BY_MODE = 0, /* virtbusd, or libvirt-dbus with VIRTBUS_REFERENCE=1 */
+    VB_DAEMON_VIRTBUSD,
+    VB_DAEMON_REFERENCE,   /* libvirt-dbus */
+} VbDaemon;
+
 typedef struct {
-    /* Extra command line arguments for the service, NULL-terminated. */
+    /* Extra command line arguments for virtbusd, NULL-terminated. */
     const char *const *extra_args;
     /* Extra environment entries "NAME=value" for the service, NULL-terminated;
      * "@TMPDIR@" in a value stands for the case's scratch directory. */
     const char *const *extra_env;
+    VbDaemon daemon;
+    /* A command that runs libvirt-dbus (given as its last arguments), e.g. to
+     * enter a private libvirtd's namespaces, where qemu:///system is that
+     * daemon: libvirt-dbus has no option for its URIs. NULL-terminated. */
+    const char *const *reference_wrapper;
 } VbDaemonOptions;
 
 typedef struct {
@@ -93,6 +105,8 @@ void vb_init(int *argc, char ***argv);
 int vb_run(void);
 
 gboolean vb_reference_mode(void);
+/* Whether a fixture started with @opts runs libvirt-dbus. */
+gboolean vb_options_reference(const VbDaemonOptions *opts);
 /* Removes a directory and everything below it (symbolic links not followed). */
 void vb_remove_tree(const char *path);
 gboolean vb_have_delay_seam(void);

@@ -105,6 +105,11 @@ bool access_sees_all(const Seen *seen) {
         return !seen || seen->all;
 }
 
+bool access_call_sees_all(const Call *c) {
+        return !dispatcher_options(c->d)->authorize || (c->uid_known && c->uid == 0) || c->manage == 1 ||
+                c->monitor == 1;
+}
+
 static void asks_free(Call *c) {
         Authority *a = dispatcher_authority(c->d);
 

@@ -946,10 +946,12 @@ static void call_reply(Call *c) {
                   strna(sd_bus_message_get_member(c->msg)), strna(sd_bus_message_get_path(c->msg)),
                   strna(c->sender), w->r < 0 ? (w->err.message ? w->err.message : "failed") : "done");
         if (w->r < 0) {
-                /* Where polkit hides objects, a missing one and a hidden one
-                 * must read the same: both get the daemon's text. */
+                /* For a caller from whom polkit hides objects, a missing one
+                 * and a hidden one must read the same: both get the daemon's
+                 * text. Whoever sees everything gets libvirt's own, whose
+                 * wording differs from one driver to the next. */
                 const VirtKind *vk = virt_kind(c->row && c->row->publish == PUBLISH_LOOKUP ? c->row->finds : c->kind);
-                if (c->not_found && vk && w->err.code == vk->no_object && c->d->opts.authorize)
+                if (c->not_found && vk && w->err.code == vk->no_object && !access_call_sees_all(c))
                         sd_bus_error_set(&e, errors_name_for_code(w->err.code), c->not_found);
                 else
                         errors_set_from_virt(&e, &w->err);

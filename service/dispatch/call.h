@@ -129,5 +129,7 @@ void access_free(Call *c);
 bool access_may_see(const Seen *seen, Space *s, const Obj *o);
 /* Whether the caller may see every object (manage, monitor, root). */
 bool access_sees_all(const Seen *seen);
+/* Whether nothing is hidden from the caller of @c, as far as is known yet. */
+bool access_call_sees_all(const Call *c);
 /* Caller XML and host paths: checks and details, before authorization. */
 int access_check_args(Call *c, sd_bus_error *error);
