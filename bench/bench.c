@@ -17,6 +17,11 @@
  *   footprint   resident memory and idle wake-ups of a process
  *   lv-define   define domains directly through libvirt (set-up only)
  *   lv-start    start defined domains directly through libvirt (set-up only)
+ *   kinds-define  define networks or create storage volumes through the service
+ *   kinds-list  ListNetworks, or ListStoragePools + ListStorageVolumes, and
+ *               GetAll on each object; or one GetManagedObjects
+ *   lv-kinds    define networks, or a directory pool and its volumes, directly
+ *               through libvirt (set-up only)
  */
 
 #define _GNU_SOURCE
@@ -38,6 +43,9 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <pwd.h>
+#include <grp.h>
+#include <dirent.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -59,6 +67,10 @@ static struct {
         const char *domain;     /* domain name */
         const char *method;     /* cheap: getstate, get, ping */
         const char *mode;       /* list: seq, pipe, gmo */
+        const char *kind;       /* kinds-*, lv-kinds: net or vol */
+        const char *pool;       /* kinds-define, lv-kinds: the storage pool's name */
+        const char *pool_dir;   /* lv-kinds: the directory pool's directory */
+        long lv_pid;            /* kinds-list: libvirtd, whose CPU time is counted too */
         const char *uri;        /* libvirt URI for direct access */
         const char *prefix;     /* domain name prefix */
         const char *samples;    /* file for raw latencies (µs, one a line) */
@@ -67,6 +79,10 @@ static struct {
         const char *log;        /* spawn: service output */
         const char *type;       /* lv-define: domain type (qemu, test) */
         const char *workload;   /* override of the workload label */
+        const char *user;       /* list, storm, load: run the callers as this user */
+        const char *other_user; /* storm: the user who arrives during the storm */
+        const char *cached_user; /* storm: the user whose verdicts are cached */
+        bool fresh;             /* list: a new connection (a fresh caller) per pass */
         long count;
         long start;
         long inflight;
@@ -83,6 +99,8 @@ static struct {
         .domain = "test",
         .method = "getstate",
         .mode = "seq",
+        .kind = "net",
+        .pool = "default-pool",
         .prefix = "bench-",
         .type = "test",
         .count = 1000,
@@ -206,11 +224,28 @@ static void write_samples(const struct samples *s) {
         fclose(f);
 }
 
+/* Becomes @user (its groups from the group database, as polkit reads
+ * them), before any connection is opened. */
+static void become(const char *user) {
+        struct passwd *pw;
+
+        if (!user || !*user)
+                return;
+        pw = getpwnam(user);
+        if (!pw)
+                die("no user %s", user);
+        if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0)
+                die("cannot become %s: %m", user);
+}
+
 static sd_bus *bus_open(void) {
         sd_bus *bus = NULL;
         int r = sd_bus_open_system(&bus);
         if (r < 0)
                 die("cannot connect to the system bus: %s", strerror(-r));
+        /* A fresh caller's list under a storm waits for polkit longer than
+         * sd-bus's default 25 s: that is a figure to report, not a failure. */
+        sd_bus_set_method_call_timeout(bus, CALL_TIMEOUT_USEC);
         return bus;
 }
 
@@ -244,7 +279,7 @@ static char *lookup_domain(sd_bus *bus, const char *name) {
 /* ------------------------------------------------------------------------ */
 /* A call description and an engine that keeps N of them in flight. */
 
-enum args { ARGS_NONE, ARGS_U, ARGS_S, ARGS_SS, ARGS_SSU };
+enum args { ARGS_NONE, ARGS_U, ARGS_S, ARGS_SS, ARGS_SSU, ARGS_SU };
 
 struct call {
         const char *path, *iface, *member;
@@ -272,6 +307,9 @@ static sd_bus_message *call_new(sd_bus *bus, const struct call *c) {
                 break;
         case ARGS_SSU:
                 r = sd_bus_message_append(m, "ssu", c->s1, c->s2, c->u);
+                break;
+        case ARGS_SU:
+                r = sd_bus_message_append(m, "su", c->s1, c->u);
                 break;
         }
         if (r < 0)
@@ -718,14 +756,20 @@ static int cmd_list(void) {
         if (!gmo && strcmp(opt.mode, "seq") != 0 && strcmp(opt.mode, "pipe") != 0)
                 die("unknown list mode %s (seq, pipe, gmo)", opt.mode);
         for (long k = 0; k < opt.repeat; k++) {
+                if (opt.fresh && k > 0) {
+                        /* A new connection: a caller the service has never
+                         * seen, with nothing cached for it. */
+                        sd_bus_flush_close_unref(bus);
+                        bus = bus_open();
+                }
                 uint64_t t = gmo ? gmo_once(bus, cpath, &count) : list_once(bus, cpath, &count, &errors);
                 samples_add(&times, t);
                 if (opt.expect >= 0 && count != (size_t) opt.expect)
                         die("%s listed %zu domains, expected %ld", opt.mode, count, opt.expect);
         }
         char param[64], workload[64];
-        snprintf(workload, sizeof(workload), "list-%s", opt.mode);
-        if (strcmp(opt.mode, "pipe") == 0)
+        snprintf(workload, sizeof(workload), "list-%s%s", opt.mode, opt.fresh ? "-fresh" : "");
+        if (strcmp(opt.mode, "pipe") == 0 && !opt.fresh)
                 snprintf(param, sizeof(param), "n=%zu/inflight=%ld", count, opt.inflight);
         else
                 snprintf(param, sizeof(param), "n=%zu", count);
@@ -740,6 +784,406 @@ static int cmd_list(void) {
         return errors ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
+/* ------------------------------------------------------------------------ */
+/* storm: --procs fresh callers of --user each list every domain, while a
+ * caller of --cached-user (verdicts cached beforehand) calls GetState on
+ * --domain in a loop, and a fresh caller of --other-user arrives once the
+ * storm is under way: how long its first answer takes, and how long the
+ * cached caller waits at worst. */
+
+static void storm_child_list(int ready_fd, int go_fd, int res_fd) {
+        become(opt.user);
+        sd_bus *bus = bus_open();
+        char *cpath = connect_path();
+        char b = 'r';
+        write_full(ready_fd, &b, 1);
+        if (!read_full(go_fd, &b, 1))
+                _exit(1);
+        struct samples one = { 0 };
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *reply = NULL;
+        uint64_t t0 = now_ns();
+        int r = sd_bus_call_method(bus, SERVICE_NAME, cpath, CONNECT_IFACE, "ListDomains", &error, &reply, "u", 0);
+        uint64_t t1 = now_ns();
+        size_t n = 0;
+        if (r >= 0) {
+                char **paths = NULL;
+                if (sd_bus_message_read_strv(reply, &paths) >= 0)
+                        n = strv_length(paths);
+                strv_free(paths);
+        } else
+                fprintf(stderr, "virtbus-bench: storm ListDomains: %s\n", error.message ? error.message : strerror(-r));
+        samples_add(&one, t1 - t0);
+        send_result(res_fd, t0, t1, &one, r < 0 || (opt.expect >= 0 && (long) n != opt.expect));
+        sd_bus_message_unref(reply);
+        sd_bus_error_free(&error);
+        sd_bus_flush_close_unref(bus);
+        _exit(0);
+}
+
+/* The first answer of a fresh caller: GetState on the domain, the call
+ * timed from the moment the caller is connected. */
+static void storm_child_other(int go_fd, int res_fd) {
+        become(opt.other_user);
+        sd_bus *bus = bus_open();
+        char *path = NULL;
+        char b;
+        if (!read_full(go_fd, &b, 1))
+                _exit(1);
+        struct samples one = { 0 };
+        uint64_t t0 = now_ns();
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *reply = NULL;
+        char *cpath = connect_path();
+        int r = sd_bus_call_method(bus, SERVICE_NAME, cpath, CONNECT_IFACE, "DomainLookupByName", &error, &reply,
+                                   "s", opt.domain);
+        if (r >= 0) {
+                const char *p;
+                if (sd_bus_message_read(reply, "o", &p) >= 0)
+                        path = xstrdup(p);
+                sd_bus_message_unref(reply);
+                reply = NULL;
+                r = sd_bus_call_method(bus, SERVICE_NAME, path, DOMAIN_IFACE, "GetState", &error, &reply, "u", 0);
+        }
+        uint64_t t1 = now_ns();
+        if (r < 0)
+                fprintf(stderr, "virtbus-bench: storm newcomer: %s\n", error.message ? error.message : strerror(-r));
+        samples_add(&one, t1 - t0);
+        send_result(res_fd, t0, t1, &one, r < 0);
+        _exit(0);
+}
+
+static void storm_child_cached(int ready_fd, int stop_fd, int res_fd) {
+        become(opt.cached_user);
+        sd_bus *bus = bus_open();
+        char *path = lookup_domain(bus, opt.domain);
+        struct cheap_ctx x = { .path = path };
+        const char *method = opt.method;
+        opt.method = "getstate";
+        struct engine warm = { .bus = bus, .gen = cheap_gen, .ud = &x, .n = 20, .inflight = 1, .what = "GetState" };
+        engine_run(&warm);
+        char b = 'r';
+        write_full(ready_fd, &b, 1);
+        struct samples lat = { 0 };
+        size_t errors = warm.errors;
+        uint64_t t0 = now_ns();
+        int fl = fcntl(stop_fd, F_GETFL);
+        fcntl(stop_fd, F_SETFL, fl | O_NONBLOCK);
+        for (;;) {
+                if (read(stop_fd, &b, 1) == 1 || (errno != EAGAIN && errno != EINTR))
+                        break;
+                struct engine e = { .bus = bus, .gen = cheap_gen, .ud = &x, .n = 1, .inflight = 1, .lat = &lat,
+                                    .what = "GetState" };
+                engine_run(&e);
+                errors += e.errors;
+        }
+        opt.method = method;
+        send_result(res_fd, t0, now_ns(), &lat, errors);
+        _exit(0);
+}
+
+static int cmd_storm(void) {
+        int nprocs = (int) opt.procs;
+        int ready[2], go[2], go_other[2], stop[2], res_cached[2], res_other[2];
+        int (*res)[2] = xmalloc(sizeof(*res) * (size_t) nprocs);
+        pid_t *pids = xmalloc(sizeof(*pids) * (size_t) (nprocs + 2));
+        char b;
+
+        if (pipe(ready) < 0 || pipe(go) < 0 || pipe(go_other) < 0 || pipe(stop) < 0 || pipe(res_cached) < 0 ||
+            pipe(res_other) < 0)
+                die("pipe: %m");
+        /* The caller with cached verdicts, warmed up first. */
+        pids[nprocs] = fork();
+        if (pids[nprocs] == 0)
+                storm_child_cached(ready[1], stop[0], res_cached[1]);
+        if (!read_full(ready[0], &b, 1))
+                die("the cached caller failed");
+        /* The newcomer connects now and waits for its cue. */
+        pids[nprocs + 1] = fork();
+        if (pids[nprocs + 1] == 0)
+                storm_child_other(go_other[0], res_other[1]);
+        for (int p = 0; p < nprocs; p++) {
+                if (pipe(res[p]) < 0)
+                        die("pipe: %m");
+                pids[p] = fork();
+                if (pids[p] < 0)
+                        die("fork: %m");
+                if (pids[p] == 0)
+                        storm_child_list(ready[1], go[0], res[p][1]);
+                close(res[p][1]);
+        }
+        for (int p = 0; p < nprocs; p++)
+                if (!read_full(ready[0], &b, 1))
+                        die("a storm caller failed before starting");
+        char gobuf[256];
+        memset(gobuf, 'g', sizeof(gobuf));
+        uint64_t storm_start = now_ns();
+        write_full(go[1], gobuf, (size_t) nprocs);
+        /* The newcomer arrives once the storm's questions are queued. */
+        usleep((useconds_t) (opt.seconds * 1e6));
+        write_full(go_other[1], gobuf, 1);
+
+        struct samples lists = { 0 }, other = { 0 }, cached = { 0 };
+        struct worker_result h;
+        uint64_t errors = 0, storm_end = 0;
+        for (int p = 0; p < nprocs; p++) {
+                if (!recv_result(res[p][0], &h, &lists))
+                        die("storm caller %d failed", p);
+                errors += h.errors;
+                storm_end = h.t_end > storm_end ? h.t_end : storm_end;
+        }
+        if (!recv_result(res_other[0], &h, &other))
+                die("the newcomer failed");
+        errors += h.errors;
+        uint64_t other_at = h.t_start;
+        write_full(stop[1], gobuf, 1);
+        if (!recv_result(res_cached[0], &h, &cached))
+                die("the cached caller failed");
+        errors += h.errors;
+        for (int p = 0; p < nprocs + 2; p++)
+                waitpid(pids[p], NULL, 0);
+
+        char param[64];
+        snprintf(param, sizeof(param), "procs=%ld/n=%ld", opt.procs, opt.expect);
+        qsort(lists.v, lists.n, sizeof(*lists.v), cmp_u64);
+        emit(workload_label("storm"), param, "storm_ms", (double) (storm_end - storm_start) / 1e6);
+        emit(workload_label("storm"), param, "list_median_ms", pct_us(&lists, 0.5) / 1000.0);
+        emit(workload_label("storm"), param, "list_max_ms", pct_us(&lists, 1.0) / 1000.0);
+        emit(workload_label("storm"), param, "newcomer_at_ms", (double) (other_at - storm_start) / 1e6);
+        emit(workload_label("storm"), param, "newcomer_first_answer_ms", pct_us(&other, 0.5) / 1000.0);
+        qsort(cached.v, cached.n, sizeof(*cached.v), cmp_u64);
+        emit(workload_label("storm"), param, "cached_calls", (double) cached.n);
+        emit(workload_label("storm"), param, "cached_p50_ms", pct_us(&cached, 0.5) / 1000.0);
+        emit(workload_label("storm"), param, "cached_p99_ms", pct_us(&cached, 0.99) / 1000.0);
+        emit(workload_label("storm"), param, "cached_max_ms", pct_us(&cached, 1.0) / 1000.0);
+        emit(workload_label("storm"), param, "errors", (double) errors);
+        write_samples(&cached);
+        return errors ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+/* ------------------------------------------------------------------------ */
+/* load: --procs client processes, every other one as --other-user (the
+ * rest as --user), each makes --count calls on a domain of its own
+ * (--prefix NNN, running): reads, Suspend/Resume, GetManagedObjects, with
+ * DomainEvent subscribed. Every call must succeed, every event arrive, and
+ * the service's resident memory and descriptors stay flat. */
+
+struct load_state {
+        const char *path;
+        uint64_t events;
+};
+
+static int load_event_cb(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        struct load_state *st = userdata;
+        const char *path;
+        int32_t event, detail;
+
+        if (sd_bus_message_read(m, "oii", &path, &event, &detail) >= 0 && strcmp(path, st->path) == 0 &&
+            (event == VIR_DOMAIN_EVENT_SUSPENDED || event == VIR_DOMAIN_EVENT_RESUMED))
+                st->events++;
+        return 0;
+}
+
+static void load_child(int idx, int ready_fd, int go_fd, int res_fd) {
+        become(idx % 2 ? opt.other_user : opt.user);
+        sd_bus *bus = bus_open();
+        char *cpath = connect_path();
+        char name[256];
+        snprintf(name, sizeof(name), "%s%03d", opt.prefix, idx);
+        char *path = lookup_domain(bus, name);
+        struct load_state st = { .path = path };
+        int r = sd_bus_match_signal(bus, NULL, SERVICE_NAME, cpath, CONNECT_IFACE, "DomainEvent", load_event_cb, &st);
+        if (r < 0)
+                die("cannot subscribe: %s", strerror(-r));
+        char b = 'r';
+        write_full(ready_fd, &b, 1);
+        if (!read_full(go_fd, &b, 1))
+                _exit(1);
+        struct samples lat = { 0 };
+        size_t errors = 0, changes = 0;
+        uint64_t t0 = now_ns();
+        for (long i = 0; i < opt.count; i++) {
+                sd_bus_error error = SD_BUS_ERROR_NULL;
+                sd_bus_message *reply = NULL;
+                uint64_t c0 = now_ns();
+                switch (i % 10) {
+                case 0:
+                        /* libvirt-dbus has no ObjectManager: its list instead. */
+                        if (strcmp(opt.service, "libvirt-dbus") == 0)
+                                r = sd_bus_call_method(bus, SERVICE_NAME, cpath, CONNECT_IFACE, "ListDomains", &error,
+                                                       &reply, "u", 0);
+                        else
+                                r = sd_bus_call_method(bus, SERVICE_NAME, "/org/libvirt",
+                                                       "org.freedesktop.DBus.ObjectManager", "GetManagedObjects",
+                                                       &error, &reply, "");
+                        break;
+                case 1:
+                        r = sd_bus_call_method(bus, SERVICE_NAME, path, DOMAIN_IFACE,
+                                               changes % 2 ? "Resume" : "Suspend", &error, &reply, "");
+                        changes++;
+                        break;
+                case 2:
+                        r = sd_bus_call_method(bus, SERVICE_NAME, path, DOMAIN_IFACE, "GetXMLDesc", &error, &reply,
+                                               "u", 0);
+                        break;
+                case 3: case 4:
+                        r = sd_bus_call_method(bus, SERVICE_NAME, path, "org.freedesktop.DBus.Properties", "Get",
+                                               &error, &reply, "ss", DOMAIN_IFACE, "Active");
+                        break;
+                case 5:
+                        r = sd_bus_call_method(bus, SERVICE_NAME, path, "org.freedesktop.DBus.Properties", "GetAll",
+                                               &error, &reply, "s", DOMAIN_IFACE);
+                        break;
+                default:
+                        r = sd_bus_call_method(bus, SERVICE_NAME, path, DOMAIN_IFACE, "GetState", &error, &reply,
+                                               "u", 0);
+                }
+                samples_add(&lat, now_ns() - c0);
+                if (r < 0 && errors++ < 3)
+                        fprintf(stderr, "virtbus-bench: load call %ld as %s: %s\n", i,
+                                idx % 2 ? opt.other_user : opt.user, error.message ? error.message : strerror(-r));
+                sd_bus_message_unref(reply);
+                sd_bus_error_free(&error);
+                while (sd_bus_process(bus, NULL) > 0)
+                        ;
+        }
+        /* Leave the domain running, and wait for the last events. */
+        if (changes % 2) {
+                sd_bus_error error = SD_BUS_ERROR_NULL;
+                if (sd_bus_call_method(bus, SERVICE_NAME, path, DOMAIN_IFACE, "Resume", &error, NULL, "") < 0)
+                        errors++;
+                changes++;
+                sd_bus_error_free(&error);
+        }
+        uint64_t t1 = now_ns(), deadline = t1 + 10ULL * 1000 * 1000 * 1000;
+        while (st.events < changes && now_ns() < deadline) {
+                if (sd_bus_process(bus, NULL) > 0)
+                        continue;
+                sd_bus_wait(bus, 100 * 1000);
+        }
+        if (st.events != changes) {
+                fprintf(stderr, "virtbus-bench: load client %d saw %" PRIu64 " of %zu events\n", idx, st.events,
+                        changes);
+                errors++;
+        }
+        send_result(res_fd, t0, t1, &lat, errors);
+        _exit(0);
+}
+
+static long status_field(const char *file, const char *key);
+
+static long proc_rss_kib(pid_t pid) {
+        char f[64];
+        snprintf(f, sizeof(f), "/proc/%d/status", (int) pid);
+        return status_field(f, "VmRSS");
+}
+
+static long proc_fds(pid_t pid) {
+        char d[64];
+        long n = 0;
+        snprintf(d, sizeof(d), "/proc/%d/fd", (int) pid);
+        DIR *dir = opendir(d);
+        if (!dir)
+                return -1;
+        struct dirent *e;
+        while ((e = readdir(dir)))
+                n += e->d_name[0] != '.';
+        closedir(dir);
+        return n;
+}
+
+static int cmd_load(void) {
+        int nprocs = (int) opt.procs;
+        int ready[2], go[2];
+        int (*res)[2] = xmalloc(sizeof(*res) * (size_t) nprocs);
+        pid_t *pids = xmalloc(sizeof(*pids) * (size_t) nprocs);
+        long total = opt.count;
+        char b;
+
+        if (pipe(ready) < 0 || pipe(go) < 0)
+                die("pipe: %m");
+        /* A running (transient) domain per client, made by root through the
+         * service, unless it is there already. */
+        sd_bus *bus = bus_open();
+        char *cpath = connect_path();
+        for (int p = 0; p < nprocs; p++) {
+                sd_bus_error error = SD_BUS_ERROR_NULL;
+                char name[256], *xml;
+                snprintf(name, sizeof(name), "%s%03d", opt.prefix, p);
+                if (sd_bus_call_method(bus, SERVICE_NAME, cpath, CONNECT_IFACE, "DomainLookupByName", &error, NULL,
+                                       "s", name) >= 0)
+                        continue;
+                sd_bus_error_free(&error);
+                if (asprintf(&xml, "<domain type='test'><name>%s</name><memory>8192</memory>"
+                             "<os><type>hvm</type></os></domain>", name) < 0)
+                        die("out of memory");
+                if (sd_bus_call_method(bus, SERVICE_NAME, cpath, CONNECT_IFACE, "DomainCreateXML", &error, NULL, "su",
+                                       xml, 0) < 0)
+                        die("DomainCreateXML %s: %s", name, error.message);
+                free(xml);
+        }
+        sd_bus_flush_close_unref(bus);
+        /* Warm-up: a tenth of the calls, then the service is measured. */
+        opt.count = total / 10;
+        for (int phase = 0; phase < 2; phase++) {
+                for (int p = 0; p < nprocs; p++) {
+                        if (pipe(res[p]) < 0)
+                                die("pipe: %m");
+                        pids[p] = fork();
+                        if (pids[p] < 0)
+                                die("fork: %m");
+                        if (pids[p] == 0)
+                                load_child(p, ready[1], go[0], res[p][1]);
+                        close(res[p][1]);
+                }
+                for (int p = 0; p < nprocs; p++)
+                        if (!read_full(ready[0], &b, 1))
+                                die("a load client failed before starting");
+                long rss0 = proc_rss_kib((pid_t) opt.pid), fds0 = proc_fds((pid_t) opt.pid);
+                char gobuf[256];
+                memset(gobuf, 'g', sizeof(gobuf));
+                uint64_t t0 = now_ns();
+                write_full(go[1], gobuf, (size_t) nprocs);
+                struct samples all = { 0 };
+                struct worker_result h;
+                uint64_t errors = 0, peak_rss = 0;
+                for (int p = 0; p < nprocs; p++) {
+                        if (!recv_result(res[p][0], &h, &all))
+                                die("load client %d failed", p);
+                        errors += h.errors;
+                        close(res[p][0]);
+                }
+                for (int p = 0; p < nprocs; p++)
+                        waitpid(pids[p], NULL, 0);
+                uint64_t t1 = now_ns();
+                /* Whatever the service freed is given back once the load is gone. */
+                usleep(500 * 1000);
+                long rss1 = proc_rss_kib((pid_t) opt.pid), fds1 = proc_fds((pid_t) opt.pid);
+                (void) peak_rss;
+                if (phase == 0) {
+                        opt.count = total;
+                        free(all.v);
+                        if (errors)
+                                die("errors during the warm-up");
+                        continue;
+                }
+                char param[64];
+                snprintf(param, sizeof(param), "procs=%ld/calls=%ld", opt.procs, total);
+                emit(workload_label("load"), param, "calls", (double) all.n);
+                emit(workload_label("load"), param, "calls_per_s", (double) all.n / ((double) (t1 - t0) / 1e9));
+                emit(workload_label("load"), param, "errors", (double) errors);
+                emit(workload_label("load"), param, "rss_before_kib", (double) rss0);
+                emit(workload_label("load"), param, "rss_after_kib", (double) rss1);
+                emit(workload_label("load"), param, "rss_growth_kib", (double) (rss1 - rss0));
+                emit(workload_label("load"), param, "fds_before", (double) fds0);
+                emit(workload_label("load"), param, "fds_after", (double) fds1);
+                emit_latencies(workload_label("load"), param, &all);
+                free(all.v);
+                if (errors)
+                        return EXIT_FAILURE;
+        }
+        return EXIT_SUCCESS;
+}
 /* ------------------------------------------------------------------------ */
 /* hol: saves through the service while another process loops on GetState. */
 
@@ -960,6 +1404,380 @@ static int cmd_lv_start(void) {
         }
         virConnectClose(conn);
         return ret;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Networks and storage volumes.  kinds-define makes them through the service
+ * (--count of them, --inflight in flight), lv-kinds directly through libvirt;
+ * kinds-list lists them with their properties as a client of libvirt-dbus
+ * must, ListNetworks, or ListStoragePools + ListStorageVolumes of each active
+ * pool, and GetAll on every object (seq or pipe), or in one GetManagedObjects
+ * (gmo). */
+
+static bool kind_is_net(void) {
+        if (strcmp(opt.kind, "net") == 0)
+                return true;
+        if (strcmp(opt.kind, "vol") != 0)
+                die("unknown --kind %s (net, vol)", opt.kind);
+        return false;
+}
+
+struct kinds_define_ctx {
+        const char *cpath;
+        const char *pool_path;
+        char xml[512];
+};
+
+static void kinds_define_gen(size_t i, struct call *c, void *ud) {
+        struct kinds_define_ctx *x = ud;
+        long n = opt.start + (long) i;
+        if (kind_is_net()) {
+                /* A bridge name of its own: never created, as the network is
+                 * only defined, but libvirt wants them distinct. */
+                snprintf(x->xml, sizeof(x->xml), "<network><name>%s%06ld</name><bridge name='vbb%06ld'/></network>",
+                         opt.prefix, n, n);
+                c->path = x->cpath;
+                c->member = "NetworkDefineXML";
+                c->iface = CONNECT_IFACE;
+                c->args = ARGS_S;
+        } else {
+                snprintf(x->xml, sizeof(x->xml),
+                         "<volume><name>%s%06ld.img</name><capacity unit='KiB'>64</capacity>"
+                         "<allocation>0</allocation></volume>",
+                         opt.prefix, n);
+                c->path = x->pool_path;
+                c->member = "StorageVolCreateXML";
+                c->iface = "org.libvirt.StoragePool";
+                c->args = ARGS_SU;
+                c->u = 0;
+        }
+        c->s1 = x->xml;
+}
+
+static char *lookup_pool(sd_bus *bus, const char *cpath, const char *name) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *reply = NULL;
+        const char *path;
+        int r = sd_bus_call_method(bus, SERVICE_NAME, cpath, CONNECT_IFACE, "StoragePoolLookupByName", &error,
+                                   &reply, "s", name);
+        if (r < 0)
+                die("StoragePoolLookupByName(%s): %s", name, error.message ? error.message : strerror(-r));
+        if (sd_bus_message_read(reply, "o", &path) < 0)
+                die("bad StoragePoolLookupByName reply");
+        char *ret = xstrdup(path);
+        sd_bus_message_unref(reply);
+        sd_bus_error_free(&error);
+        return ret;
+}
+
+static int cmd_kinds_define(void) {
+        sd_bus *bus = bus_open();
+        char *cpath = connect_path();
+        char *pool = kind_is_net() ? NULL : lookup_pool(bus, cpath, opt.pool);
+        struct kinds_define_ctx x = { .cpath = cpath, .pool_path = pool };
+        struct engine e = {
+                .bus = bus, .gen = kinds_define_gen, .ud = &x, .n = (size_t) opt.count,
+                .inflight = (size_t) opt.inflight, .what = kind_is_net() ? "NetworkDefineXML" : "StorageVolCreateXML",
+        };
+        uint64_t t0 = now_ns();
+        engine_run(&e);
+        uint64_t t1 = now_ns();
+        char param[64], workload[64];
+        snprintf(param, sizeof(param), "n=%ld/inflight=%ld", opt.count, opt.inflight);
+        snprintf(workload, sizeof(workload), "kinds-%s-define", opt.kind);
+        emit(workload_label(workload), param, "total_ms", (double) (t1 - t0) / 1e6);
+        emit(workload_label(workload), param, "errors", (double) e.errors);
+        sd_bus_flush_close_unref(bus);
+        free(pool);
+        free(cpath);
+        return e.errors ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+struct kinds_getall_ctx {
+        char **paths;
+        const char *iface;
+};
+
+static void kinds_getall_gen(size_t i, struct call *c, void *ud) {
+        struct kinds_getall_ctx *x = ud;
+        c->path = x->paths[i];
+        c->iface = "org.freedesktop.DBus.Properties";
+        c->member = "GetAll";
+        c->args = ARGS_S;
+        c->s1 = x->iface;
+}
+
+/* A list method of @path that takes flags and returns object paths. */
+static char **list_paths(sd_bus *bus, const char *path, const char *iface, const char *member, uint32_t flags) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *reply = NULL;
+        char **paths = NULL;
+        int r = sd_bus_call_method(bus, SERVICE_NAME, path, iface, member, &error, &reply, "u", flags);
+        if (r < 0)
+                die("%s on %s: %s", member, path, error.message ? error.message : strerror(-r));
+        if (sd_bus_message_read_strv(reply, &paths) < 0)
+                die("bad %s reply", member);
+        sd_bus_message_unref(reply);
+        sd_bus_error_free(&error);
+        return paths;
+}
+
+/* GetAll on every one of @paths, as the list mode says; returns the errors. */
+static size_t kinds_getall(sd_bus *bus, char **paths, const char *iface) {
+        struct kinds_getall_ctx x = { .paths = paths, .iface = iface };
+        struct engine e = {
+                .bus = bus, .gen = kinds_getall_gen, .ud = &x, .n = strv_length(paths),
+                .inflight = strcmp(opt.mode, "pipe") == 0 ? (size_t) opt.inflight : 1, .what = "GetAll",
+        };
+        engine_run(&e);
+        return e.errors;
+}
+
+/* One pass of libvirt-dbus's way; returns its duration and how many
+ * networks or volumes it found. */
+static uint64_t kinds_list_once(sd_bus *bus, const char *cpath, size_t *count, size_t *errors) {
+        uint64_t t0 = now_ns();
+        if (kind_is_net()) {
+                char **nets = list_paths(bus, cpath, CONNECT_IFACE, "ListNetworks", 0);
+                *errors += kinds_getall(bus, nets, "org.libvirt.Network");
+                *count = strv_length(nets);
+                uint64_t t1 = now_ns();
+                strv_free(nets);
+                return t1 - t0;
+        }
+        /* Only an active pool lists its volumes. */
+        char **pools = list_paths(bus, cpath, CONNECT_IFACE, "ListStoragePools", VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE);
+        *errors += kinds_getall(bus, pools, "org.libvirt.StoragePool");
+        size_t n = 0;
+        char **vols = NULL;
+        for (size_t i = 0; pools[i]; i++) {
+                char **some = list_paths(bus, pools[i], "org.libvirt.StoragePool", "ListStorageVolumes", 0);
+                size_t k = strv_length(some);
+                vols = xrealloc(vols, sizeof(*vols) * (n + k + 1));
+                memcpy(vols + n, some, sizeof(*some) * k);
+                n += k;
+                vols[n] = NULL;
+                free(some);
+        }
+        if (vols)
+                *errors += kinds_getall(bus, vols, "org.libvirt.StorageVol");
+        uint64_t t1 = now_ns();
+        *count = n;
+        strv_free(vols);
+        strv_free(pools);
+        return t1 - t0;
+}
+
+/* The networks or volumes of one connection in a GetManagedObjects reply. */
+static size_t kinds_count_managed(sd_bus_message *m, const char *cpath) {
+        char prefix[256];
+        size_t n = 0;
+        snprintf(prefix, sizeof(prefix), "%s/%s/", cpath, kind_is_net() ? "network" : "storagevol");
+        int r = sd_bus_message_enter_container(m, 'a', "{oa{sa{sv}}}");
+        if (r < 0)
+                die("bad GetManagedObjects reply: %s", strerror(-r));
+        while ((r = sd_bus_message_enter_container(m, 'e', "oa{sa{sv}}")) > 0) {
+                const char *path;
+                if (sd_bus_message_read(m, "o", &path) < 0)
+                        die("bad GetManagedObjects entry");
+                if (strncmp(path, prefix, strlen(prefix)) == 0)
+                        n++;
+                if (sd_bus_message_skip(m, "a{sa{sv}}") < 0 || sd_bus_message_exit_container(m) < 0)
+                        die("bad GetManagedObjects entry");
+        }
+        if (r < 0)
+                die("bad GetManagedObjects reply: %s", strerror(-r));
+        return n;
+}
+
+static uint64_t kinds_gmo_once(sd_bus *bus, const char *cpath, size_t *count) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *reply = NULL;
+        uint64_t t0 = now_ns();
+        int r = sd_bus_call_method(bus, SERVICE_NAME, "/org/libvirt", "org.freedesktop.DBus.ObjectManager",
+                                   "GetManagedObjects", &error, &reply, "");
+        uint64_t t1 = now_ns();
+        if (r < 0)
+                die("GetManagedObjects: %s", error.message ? error.message : strerror(-r));
+        /* Reading the reply is the client's business: untimed. */
+        *count = kinds_count_managed(reply, cpath);
+        sd_bus_message_unref(reply);
+        sd_bus_error_free(&error);
+        return t1 - t0;
+}
+
+/* CPU time used so far by every thread of @pid, in nanoseconds: the first
+ * field of each task's schedstat.  0 when @pid is 0 or gone. */
+static uint64_t proc_cpu_ns(long pid) {
+        char dir[64];
+        uint64_t sum = 0;
+
+        if (pid <= 0)
+                return 0;
+        snprintf(dir, sizeof(dir), "/proc/%ld/task", pid);
+        DIR *d = opendir(dir);
+        if (!d)
+                return 0;
+        for (struct dirent *de; (de = readdir(d));) {
+                char file[384];
+                unsigned long long ns;
+                if (de->d_name[0] == '.')
+                        continue;
+                snprintf(file, sizeof(file), "%s/%s/schedstat", dir, de->d_name);
+                FILE *f = fopen(file, "r");
+                if (!f)
+                        continue;
+                if (fscanf(f, "%llu", &ns) == 1)
+                        sum += ns;
+                fclose(f);
+        }
+        closedir(d);
+        return sum;
+}
+
+static int cmd_kinds_list(void) {
+        sd_bus *bus = bus_open();
+        char *cpath = connect_path();
+        struct samples times = { 0 }, cpu = { 0 }, lv_cpu = { 0 };
+        size_t count = 0, errors = 0;
+        bool gmo = strcmp(opt.mode, "gmo") == 0;
+        if (!gmo && strcmp(opt.mode, "seq") != 0 && strcmp(opt.mode, "pipe") != 0)
+                die("unknown list mode %s (seq, pipe, gmo)", opt.mode);
+        for (long k = 0; k < opt.repeat; k++) {
+                /* What the machine's load does not change: the CPU time the
+                 * service (and libvirtd) spent on the pass. */
+                uint64_t c0 = proc_cpu_ns(opt.pid), l0 = proc_cpu_ns(opt.lv_pid);
+                uint64_t t = gmo ? kinds_gmo_once(bus, cpath, &count) : kinds_list_once(bus, cpath, &count, &errors);
+                uint64_t c1 = proc_cpu_ns(opt.pid), l1 = proc_cpu_ns(opt.lv_pid);
+                samples_add(&times, t);
+                samples_add(&cpu, c1 - c0);
+                samples_add(&lv_cpu, l1 - l0);
+                if (opt.expect >= 0 && count != (size_t) opt.expect)
+                        die("%s listed %zu %s, expected %ld", opt.mode, count,
+                            kind_is_net() ? "networks" : "volumes", opt.expect);
+        }
+        char param[64], workload[64];
+        snprintf(workload, sizeof(workload), "kinds-%s-%s", opt.kind, opt.mode);
+        if (strcmp(opt.mode, "pipe") == 0)
+                snprintf(param, sizeof(param), "n=%zu/inflight=%ld", count, opt.inflight);
+        else
+                snprintf(param, sizeof(param), "n=%zu", count);
+        qsort(times.v, times.n, sizeof(*times.v), cmp_u64);
+        emit(workload_label(workload), param, "median_ms", pct_us(&times, 0.5) / 1000.0);
+        emit(workload_label(workload), param, "min_ms", pct_us(&times, 0.0) / 1000.0);
+        emit(workload_label(workload), param, "max_ms", pct_us(&times, 1.0) / 1000.0);
+        emit(workload_label(workload), param, "errors", (double) errors);
+        if (opt.pid > 0) {
+                qsort(cpu.v, cpu.n, sizeof(*cpu.v), cmp_u64);
+                emit(workload_label(workload), param, "cpu_ms", pct_us(&cpu, 0.5) / 1000.0);
+        }
+        if (opt.lv_pid > 0) {
+                qsort(lv_cpu.v, lv_cpu.n, sizeof(*lv_cpu.v), cmp_u64);
+                emit(workload_label(workload), param, "libvirtd_cpu_ms", pct_us(&lv_cpu, 0.5) / 1000.0);
+        }
+        free(times.v);
+        free(cpu.v);
+        free(lv_cpu.v);
+        free(cpath);
+        sd_bus_flush_close_unref(bus);
+        return errors ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+struct lv_kinds_ctx {
+        pthread_mutex_t lock;
+        long next;
+        long errors;
+};
+
+static void *lv_kinds_thread(void *arg) {
+        struct lv_kinds_ctx *x = arg;
+        virConnectPtr conn = lv_open();
+        virStoragePoolPtr pool = kind_is_net() ? NULL : virStoragePoolLookupByName(conn, opt.pool);
+        char xml[512];
+        if (!kind_is_net() && !pool)
+                die("no pool %s: %s", opt.pool, virGetLastErrorMessage());
+        for (;;) {
+                pthread_mutex_lock(&x->lock);
+                long i = x->next < opt.count ? x->next++ : -1;
+                pthread_mutex_unlock(&x->lock);
+                if (i < 0)
+                        break;
+                bool ok;
+                if (pool) {
+                        snprintf(xml, sizeof(xml),
+                                 "<volume><name>%s%06ld.img</name><capacity unit='KiB'>64</capacity>"
+                                 "<allocation>0</allocation></volume>",
+                                 opt.prefix, opt.start + i);
+                        virStorageVolPtr vol = virStorageVolCreateXML(pool, xml, 0);
+                        ok = vol != NULL;
+                        if (vol)
+                                virStorageVolFree(vol);
+                } else {
+                        snprintf(xml, sizeof(xml), "<network><name>%s%06ld</name><bridge name='vbb%06ld'/></network>",
+                                 opt.prefix, opt.start + i, opt.start + i);
+                        virNetworkPtr net = virNetworkDefineXML(conn, xml);
+                        ok = net != NULL;
+                        if (net)
+                                virNetworkFree(net);
+                }
+                if (!ok) {
+                        pthread_mutex_lock(&x->lock);
+                        if (x->errors++ < 3)
+                                fprintf(stderr, "virtbus-bench: lv-kinds: %s\n", virGetLastErrorMessage());
+                        pthread_mutex_unlock(&x->lock);
+                }
+        }
+        if (pool)
+                virStoragePoolFree(pool);
+        virConnectClose(conn);
+        return NULL;
+}
+
+/* Prints how many networks, or volumes of active pools, libvirt has in the
+ * end: what a full listing must find. */
+static int cmd_lv_kinds(void) {
+        virConnectPtr conn = lv_open();
+        if (!kind_is_net()) {
+                virStoragePoolPtr pool = virStoragePoolLookupByName(conn, opt.pool);
+                if (!pool) {
+                        char xml[1024];
+                        if (!opt.pool_dir)
+                                die("lv-kinds --kind vol needs --pool-dir for a new pool");
+                        snprintf(xml, sizeof(xml), "<pool type='dir'><name>%s</name><target><path>%s</path></target></pool>",
+                                 opt.pool, opt.pool_dir);
+                        pool = virStoragePoolDefineXML(conn, xml, 0);
+                        if (!pool || virStoragePoolBuild(pool, 0) < 0 || virStoragePoolCreate(pool, 0) < 0)
+                                die("cannot make pool %s: %s", opt.pool, virGetLastErrorMessage());
+                }
+                virStoragePoolFree(pool);
+        }
+        struct lv_kinds_ctx x = { .lock = PTHREAD_MUTEX_INITIALIZER };
+        long nt = opt.threads > 0 ? opt.threads : 1;
+        pthread_t *t = xmalloc(sizeof(*t) * (size_t) nt);
+        uint64_t t0 = now_ns();
+        for (long i = 0; i < nt; i++)
+                pthread_create(&t[i], NULL, lv_kinds_thread, &x);
+        for (long i = 0; i < nt; i++)
+                pthread_join(t[i], NULL);
+        free(t);
+        fprintf(stderr, "virtbus-bench: made %ld %s in %.1f s\n", opt.count - x.errors,
+                kind_is_net() ? "networks" : "volumes", (double) (now_ns() - t0) / 1e9);
+        long total = 0;
+        if (kind_is_net()) {
+                total = virConnectNumOfNetworks(conn) + virConnectNumOfDefinedNetworks(conn);
+        } else {
+                virStoragePoolPtr *pools = NULL;
+                int n = virConnectListAllStoragePools(conn, &pools, VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE);
+                for (int i = 0; i < n; i++) {
+                        int k = virStoragePoolNumOfVolumes(pools[i]);
+                        total += k > 0 ? k : 0;
+                        virStoragePoolFree(pools[i]);
+                }
+                free(pools);
+        }
+        printf("%ld\n", total);
+        virConnectClose(conn);
+        return x.errors ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1331,11 +2149,17 @@ static int cmd_footprint(void) {
 static void help(void) {
         fputs("usage: virtbus-bench COMMAND [OPTIONS] [-- CMD...]\n"
               "commands: cheap define list hol events spawn footprint lv-define lv-start\n"
+              "          kinds-define kinds-list lv-kinds\n"
               "  --service LABEL    label in the CSV output\n"
               "  --connect NAME     connection object /org/libvirt/NAME (default Test)\n"
               "  --domain NAME      domain for cheap, hol (the idle one) and events (default test)\n"
               "  --method M         cheap: getstate, get (Properties.Get Active) or ping\n"
-              "  --mode M           list: seq, pipe (GetAll with --inflight in flight) or gmo\n"
+              "  --mode M           list, kinds-list: seq, pipe (GetAll with --inflight in flight) or gmo\n"
+              "  --kind K           kinds-define, kinds-list, lv-kinds: net (networks) or vol (volumes)\n"
+              "  --pool NAME        kinds-define, lv-kinds: the storage pool of the volumes\n"
+              "  --pool-dir DIR     lv-kinds: the directory of that pool (made a directory pool)\n"
+              "  --pid PID          kinds-list: also report the CPU time the service spends per pass\n"
+              "  --lv-pid PID       kinds-list: and the CPU time libvirtd spends per pass\n"
               "  --count N          calls, domains, saves or suspend/resume pairs\n"
               "  --start N          first index of generated domain names\n"
               "  --prefix P         domain name prefix; names are P%06d (default bench-)\n"
@@ -1364,6 +2188,10 @@ int main(int argc, char **argv) {
                 { "domain", required_argument, NULL, 'd' },
                 { "method", required_argument, NULL, 'm' },
                 { "mode", required_argument, NULL, 'M' },
+                { "kind", required_argument, NULL, 'K' },
+                { "pool", required_argument, NULL, 'L' },
+                { "pool-dir", required_argument, NULL, 'R' },
+                { "lv-pid", required_argument, NULL, 'V' },
                 { "count", required_argument, NULL, 'n' },
                 { "start", required_argument, NULL, 's' },
                 { "prefix", required_argument, NULL, 'p' },
@@ -1382,6 +2210,10 @@ int main(int argc, char **argv) {
                 { "pidfile", required_argument, NULL, 'f' },
                 { "log", required_argument, NULL, 'l' },
                 { "workload", required_argument, NULL, 'W' },
+                { "user", required_argument, NULL, 'U' },
+                { "other-user", required_argument, NULL, 'O' },
+                { "cached-user", required_argument, NULL, 'C' },
+                { "fresh", no_argument, NULL, 'F' },
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
@@ -1400,6 +2232,10 @@ int main(int argc, char **argv) {
                 case 'd': opt.domain = optarg; break;
                 case 'm': opt.method = optarg; break;
                 case 'M': opt.mode = optarg; break;
+                case 'K': opt.kind = optarg; break;
+                case 'L': opt.pool = optarg; break;
+                case 'R': opt.pool_dir = optarg; break;
+                case 'V': opt.lv_pid = atol(optarg); break;
                 case 'n': opt.count = atol(optarg); break;
                 case 's': opt.start = atol(optarg); break;
                 case 'p': opt.prefix = optarg; break;
@@ -1418,6 +2254,10 @@ int main(int argc, char **argv) {
                 case 'f': opt.pidfile = optarg; break;
                 case 'l': opt.log = optarg; break;
                 case 'W': opt.workload = optarg; break;
+                case 'U': opt.user = optarg; break;
+                case 'O': opt.other_user = optarg; break;
+                case 'C': opt.cached_user = optarg; break;
+                case 'F': opt.fresh = true; break;
                 case 'h': help(); return 0;
                 default: help(); return 2;
                 }
@@ -1431,8 +2271,14 @@ int main(int argc, char **argv) {
                 return cmd_cheap();
         if (strcmp(cmd, "define") == 0)
                 return cmd_define();
-        if (strcmp(cmd, "list") == 0)
+        if (strcmp(cmd, "list") == 0) {
+                become(opt.user);
                 return cmd_list();
+        }
+        if (strcmp(cmd, "storm") == 0)
+                return cmd_storm();
+        if (strcmp(cmd, "load") == 0)
+                return cmd_load();
         if (strcmp(cmd, "hol") == 0)
                 return cmd_hol();
         if (strcmp(cmd, "events") == 0)
@@ -1445,5 +2291,11 @@ int main(int argc, char **argv) {
                 return cmd_lv_define();
         if (strcmp(cmd, "lv-start") == 0)
                 return cmd_lv_start();
+        if (strcmp(cmd, "kinds-define") == 0)
+                return cmd_kinds_define();
+        if (strcmp(cmd, "kinds-list") == 0)
+                return cmd_kinds_list();
+        if (strcmp(cmd, "lv-kinds") == 0)
+                return cmd_lv_kinds();
         die("unknown command %s", cmd);
 }

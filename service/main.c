@@ -15,6 +15,7 @@
 #include "errors.h"
 #include "log.h"
 #include "methods.h"
+#include "testseam.h"
 #include "util.h"
 
 #define EXIT_USAGE 2
@@ -282,17 +283,23 @@ int main(int argc, char **argv) {
                              &(AuthorityLimits) {
                                      /* The bus lets one connection wait for 128 replies. */
                                      .max_sent = 32,
-                                     .max_sent_per_user = 8,
+                                     .max_sent_per_user = test_seam_number("VIRTBUS_TEST_AUTH_PER_USER", 8),
                                      .max_interactive = 8,
+                                     .max_interactive_per_user = 2,
                                      .max_queued_per_user = 16384,
-                                     .cache_size = 65536,
-                                     .timeout_usec = 10 * 1000 * 1000ULL,
+                                     .cache_size = test_seam_number("VIRTBUS_TEST_AUTH_CACHE_SIZE", 65536),
+                                     /* D-Bus's own default: a polkitd that is
+                                      * only slow (a loaded host) still answers. */
+                                     .timeout_usec = test_seam_number("VIRTBUS_TEST_AUTH_TIMEOUT_MS", 25000) * 1000ULL,
                              });
         d = dispatcher_new(loop, bus, m, auth,
                            &(DispatchOptions) {
                                    .authorize = system_bus,
                                    .max_calls = 4096,
-                                   .max_calls_per_user = 1024,
+                                   .max_calls_per_user = test_seam_number("VIRTBUS_TEST_CALLS_PER_USER", 1024),
+                                   /* Well below LimitNOFILE= of the unit. */
+                                   .max_fds_per_user = test_seam_number("VIRTBUS_TEST_FDS_PER_USER", 256),
+                                   .max_waiting_per_user = test_seam_number("VIRTBUS_TEST_WAITING_PER_USER", 256),
                                    .host_path_dirs = o.host_path_dirs,
                            });
         r = bus_register(bus, m, d);
@@ -300,6 +307,9 @@ int main(int argc, char **argv) {
                 log_error("Failed to register the objects: %s", strerror(-r));
                 goto out;
         }
+        r = test_seam_register(bus, auth, d);
+        if (r < 0)
+                goto out;
         manager_observe(m);
         dispatcher_observe(d);
         manager_start(m);
@@ -316,10 +326,13 @@ int main(int argc, char **argv) {
 out:
         if (r < 0 && ret == EXIT_FAILURE)
                 log_error("Exiting: %s", strerror(-r));
-        manager_free(m);
+        /* Calls first (they refer to the connections' tables and ask the
+         * polkit engine to forget their questions), then what they used. */
         dispatcher_free(d);
+        manager_free(m);
         authority_free(auth);
         sd_bus_flush_close_unref(bus);
+        bus_unregister();
         sd_event_unref(loop);
         for (size_t i = 0; i < o.nconnects; i++) {
                 free((char *) o.connects[i].name);

@@ -28,6 +28,16 @@ vb_reference_mode(void)
 }
 
 gboolean
+vb_options_reference(const VbDaemonOptions *opts)
+{
+    if (opts && opts->daemon == VB_DAEMON_VIRTBUSD)
+        return FALSE;
+    if (opts && opts->daemon == VB_DAEMON_REFERENCE)
+        return TRUE;
+    return bus.reference;
+}
+
+gboolean
 vb_have_delay_seam(void)
 {
     return g_strcmp0(g_getenv("VIRTBUS_HAVE_DELAY_SEAM"), "1") == 0;
@@ -388,8 +398,10 @@ daemon_start(VbFixture *f, const VbDaemonOptions *opts)
     g_auto(GStrv) envp = g_get_environ();
     gint64 deadline;
 
-    if (vb_reference_mode()) {
+    if (vb_options_reference(opts)) {
         const char *ref = g_getenv("VIRTBUS_REFERENCE_DAEMON");
+        for (const char *const *a = opts ? opts->reference_wrapper : NULL; a && *a; a++)
+            g_ptr_array_add(argv, (gpointer)*a);
         g_ptr_array_add(argv, (gpointer)(ref && *ref ? ref : "/usr/sbin/libvirt-dbus"));
         g_ptr_array_add(argv, (gpointer)"--system");
     } else {
@@ -405,7 +417,9 @@ daemon_start(VbFixture *f, const VbDaemonOptions *opts)
     envp = g_environ_setenv(envp, "DBUS_SYSTEM_BUS_ADDRESS", bus.address, TRUE);
     for (const char *const *e = opts ? opts->extra_env : NULL; e && *e; e++) {
         g_auto(GStrv) kv = g_strsplit(*e, "=", 2);
-        envp = g_environ_setenv(envp, kv[0], kv[1] ? kv[1] : "", TRUE);
+        g_autoptr(GString) value = g_string_new(kv[1] ? kv[1] : "");
+        g_string_replace(value, "@TMPDIR@", f->tmpdir, 0);
+        envp = g_environ_setenv(envp, kv[0], value->str, TRUE);
     }
 
     g_spawn_async(NULL, (gchar **)argv->pdata, envp, G_SPAWN_DO_NOT_REAP_CHILD,
@@ -451,6 +465,13 @@ vb_stop_daemon(VbFixture *f)
 }
 
 void
+vb_restart_daemon(VbFixture *f)
+{
+    vb_stop_daemon(f);
+    daemon_start(f, f->opts);
+}
+
+void
 vb_fixture_setup(VbFixture *f, gconstpointer data)
 {
     g_autoptr(GError) error = NULL;
@@ -467,6 +488,7 @@ vb_fixture_setup(VbFixture *f, gconstpointer data)
     g_assert_no_error(error);
     g_dbus_connection_set_exit_on_close(f->bus, FALSE);
 
+    f->opts = data;
     daemon_start(f, data);
 
     /* Subscribe once the name has its owner: every signal from then on is kept. */
@@ -955,4 +977,15 @@ vb_count_domain_events(VbFixture *f, const char *domain_path)
             n++;
     }
     return n;
+}
+
+/* Sanitizer builds check the service for leaks (ASAN_OPTIONS=detect_leaks=1
+ * in CI); the test programs keep what they set up for the whole run (case
+ * tables, fixtures of cases run in subprocesses), which is not what the
+ * check is for. LeakSanitizer asks this hook at exit. */
+int __lsan_is_turned_off(void);
+int
+__lsan_is_turned_off(void)
+{
+    return 1;
 }

@@ -68,11 +68,24 @@ typedef struct {
     GHashTable *matched_properties;
 } VbSignal;
 
+/* Which service a fixture starts. */
+typedef enum {
+    VB_DAEMON_BY_MODE = 0, /* virtbusd, or libvirt-dbus with VIRTBUS_REFERENCE=1 */
+    VB_DAEMON_VIRTBUSD,
+    VB_DAEMON_REFERENCE,   /* libvirt-dbus */
+} VbDaemon;
+
 typedef struct {
-    /* Extra command line arguments for the service, NULL-terminated. */
+    /* Extra command line arguments for virtbusd, NULL-terminated. */
     const char *const *extra_args;
-    /* Extra environment entries "NAME=value" for the service, NULL-terminated. */
+    /* Extra environment entries "NAME=value" for the service, NULL-terminated;
+     * "@TMPDIR@" in a value stands for the case's scratch directory. */
     const char *const *extra_env;
+    VbDaemon daemon;
+    /* A command that runs libvirt-dbus (given as its last arguments), e.g. to
+     * enter a private libvirtd's namespaces, where qemu:///system is that
+     * daemon: libvirt-dbus has no option for its URIs. NULL-terminated. */
+    const char *const *reference_wrapper;
 } VbDaemonOptions;
 
 typedef struct {
@@ -83,6 +96,8 @@ typedef struct {
     guint signal_sub;
     /* Scratch directory for save images and the like, removed at teardown. */
     gchar *tmpdir;
+    /* How the service was started, for vb_restart_daemon(). */
+    const VbDaemonOptions *opts;
 } VbFixture;
 
 /* Program start and end: g_test_init(), the private bus, then g_test_run(). */
@@ -90,6 +105,8 @@ void vb_init(int *argc, char ***argv);
 int vb_run(void);
 
 gboolean vb_reference_mode(void);
+/* Whether a fixture started with @opts runs libvirt-dbus. */
+gboolean vb_options_reference(const VbDaemonOptions *opts);
 /* Removes a directory and everything below it (symbolic links not followed). */
 void vb_remove_tree(const char *path);
 gboolean vb_have_delay_seam(void);
@@ -108,6 +125,9 @@ void vb_fixture_teardown(VbFixture *f, gconstpointer data);
 
 /* Stops the service (SIGTERM) and asserts it exits with status 0 within 2 s. */
 void vb_stop_daemon(VbFixture *f);
+/* Stops the service as vb_stop_daemon() does and starts a new one the same
+ * way, waiting until it answers. */
+void vb_restart_daemon(VbFixture *f);
 /* Whether the service process is still alive. */
 gboolean vb_daemon_alive(VbFixture *f);
 

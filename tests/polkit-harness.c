@@ -770,6 +770,7 @@ run_case(gconstpointer data)
             g_ptr_array_add(args, (gpointer)*a);
         g_ptr_array_add(args, NULL);
         daemon.extra_args = (const char *const *)args->pdata;
+        daemon.extra_env = tc->opts ? tc->opts->extra_env : NULL;
         vb_fixture_setup(&f.vb, &daemon);
         tc->func(&f);
         vb_fixture_teardown(&f.vb, &daemon);
@@ -789,18 +790,18 @@ run_case(gconstpointer data)
 }
 
 void
+vbp_add(const char *testpath, VbpTestFunc func)
+{
+    vbp_add_full(testpath, NULL, func);
+}
+
+void
 vbp_add_full(const char *testpath, const VbpOptions *opts, VbpTestFunc func)
 {
     Case *tc = g_new0(Case, 1);
     tc->func = func;
     tc->opts = opts;
     g_test_add_data_func_full(testpath, tc, run_case, g_free);
-}
-
-void
-vbp_add(const char *testpath, VbpTestFunc func)
-{
-    vbp_add_full(testpath, NULL, func);
 }
 
 /* ---- callers, test side ------------------------------------------------------ */

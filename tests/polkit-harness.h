@@ -72,6 +72,8 @@ typedef struct {
     gboolean host_path_dir;
     /* More arguments for virtbusd (--connect ...), NULL-terminated. */
     const char *const *extra_args;
+    /* More environment entries "NAME=value" for virtbusd, NULL-terminated. */
+    const char *const *extra_env;
     /* Handed to the case as VbpFixture.data. */
     gconstpointer data;
 } VbpOptions;
@@ -79,6 +81,7 @@ typedef struct {
 typedef void (*VbpTestFunc)(VbpFixture *f);
 /* Registers a case (run in a subprocess, as harness.c does). */
 void vbp_add(const char *testpath, VbpTestFunc func);
+/* The same, with the service started with @opts. */
 void vbp_add_full(const char *testpath, const VbpOptions *opts, VbpTestFunc func);
 
 void vbp_polkit_start(VbpPolkit *p);

@@ -393,6 +393,10 @@ fail_case(gconstpointer reason)
     g_test_fail();
 }
 
+/* Test builds hold a long operation's worker at a FIFO in the case's
+ * scratch directory when the case puts one there (tests/job-util.h). */
+static const char *const barrier_env[] = { "VIRTBUS_TEST_BARRIER_DIR=@TMPDIR@", NULL };
+
 void
 vq_add(const char *testpath, VbTestFunc func)
 {
@@ -406,6 +410,7 @@ vq_add(const char *testpath, VbTestFunc func)
     }
     VqCase *c = g_new0(VqCase, 1);
     c->opts.extra_args = vq.args;
+    c->opts.extra_env = barrier_env;
     c->func = func;
     vb_add_full(testpath, &c->opts, run_case);
 }

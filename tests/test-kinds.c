@@ -478,8 +478,9 @@ test_unsupported_and_errors(VbFixture *f, gconstpointer data)
                       ERR_NO_NODEDEV);
     assert_call_error(f, VB_TEST_PATH, VB_IFACE_CONNECT, "InterfaceLookupByMAC",
                       g_variant_new("(s)", "00:00:00:00:00:01"), ERR_NO_INTERFACE);
-    /* The texts are libvirt's: virtbusd answers a hidden object with the
-     * same words as a missing one. */
+    /* The texts are the test driver's own: nothing is hidden from root, who
+     * gets libvirt's words (callers from whom polkit hides objects get the
+     * daemon's, the same for a hidden object as for a missing one). */
     static const struct {
         const char *method, *arg, *text;
     } texts[] = {
@@ -489,7 +490,7 @@ test_unsupported_and_errors(VbFixture *f, gconstpointer data)
         { "StoragePoolLookupByName", "nosuch", "Storage pool not found: no storage pool with matching name 'nosuch'" },
         { "StoragePoolLookupByUUID", "00000000-1111-2222-3333-444444444444",
           "Storage pool not found: no storage pool with matching uuid '00000000-1111-2222-3333-444444444444'" },
-        { "StorageVolLookupByKey", "/no/vol", "Storage volume not found: no storage vol with matching key /no/vol" },
+        { "StorageVolLookupByKey", "/no/vol", "Storage volume not found: no storage vol with matching key '/no/vol'" },
         { "StorageVolLookupByPath", "/no/vol",
           "Storage volume not found: no storage vol with matching path '/no/vol'" },
         { "NodeDeviceLookupByName", "nosuch", "Node device not found: no node device with matching name 'nosuch'" },

@@ -4,8 +4,26 @@
 #include "details.h"
 #include "util.h"
 
+const char *details_static_key(const char *key) {
+        /* The keys a job keeps for its object come from the kinds' details
+         * functions: a handful, interned once for the process's life.
+         * Loop thread only. */
+        static char *keys[32];
+        size_t i;
+
+        if (!key || !*key || strlen(key) > 64)
+                return NULL;
+        for (i = 0; i < ELEMENTSOF(keys) && keys[i]; i++)
+                if (streq(keys[i], key))
+                        return keys[i];
+        if (i == ELEMENTSOF(keys))
+                return NULL;
+        keys[i] = xstrdup(key);
+        return keys[i];
+}
+
 void details_set(Details *d, const char *key, const char *value) {
-        if (!value)
+        if (!value || !key)
                 return;
         if (strlen(value) > DETAIL_VALUE_MAX)
                 d->cut = true;

@@ -22,7 +22,11 @@ typedef struct Details {
         bool cut;               /* a value was longer than DETAIL_VALUE_MAX */
 } Details;
 
-/* Adds or replaces @key. NULL values are skipped. */
+/* A copy of @key in static storage, for keys read back from stored
+ * details (there are only a few distinct ones). NULL if @key is not a
+ * plausible detail key or there are too many. */
+const char *details_static_key(const char *key);
+/* Adds or replaces @key. NULL values (and keys) are skipped. */
 void details_set(Details *d, const char *key, const char *value);
 const char *details_get(const Details *d, const char *key);
 void details_copy(Details *dst, const Details *src);

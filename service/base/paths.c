@@ -51,7 +51,14 @@ bool path_to_uuid(const char *prefix, const char *path, char uuid[UUID_STRING_LE
 }
 
 char *path_encode_name(const char *name) {
-        char *out = xmalloc0(strlen(name) * 3 + 1), *o = out;
+        char *out = xmalloc0(strlen(name) * 3 + 2), *o = out;
+
+        /* An empty element would make an invalid object path ("/a/" or
+         * "/a//b"): the empty name is "_", as sd_bus_path_encode() has it. */
+        if (!*name) {
+                out[0] = '_';
+                return out;
+        }
 
         for (const unsigned char *s = (const unsigned char *) name; *s; s++) {
                 if (isalnum(*s) && *s < 128)
@@ -73,6 +80,9 @@ static int hexval(char c) {
 
 char *path_decode_name(const char *encoded) {
         char *out = xmalloc0(strlen(encoded) + 1), *o = out;
+
+        if (streq(encoded, "_"))
+                return out;
 
         for (const char *s = encoded; *s; s++) {
                 if (*s != '_') {

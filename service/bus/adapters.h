@@ -12,3 +12,5 @@
 #include "dispatch.h"
 
 int bus_register(sd_bus *bus, Manager *manager, Dispatcher *dispatcher);
+/* Frees what bus_register() made, once the bus connection is gone. */
+void bus_unregister(void);

@@ -28,7 +28,35 @@ static int property_set_unreachable(sd_bus *bus, const char *path, const char *i
         return sd_bus_error_set(error, SD_BUS_ERROR_FAILED, "Property writes go through a call");
 }
 
+/* One vtable per interface and handler, made once and kept until exit. */
+static struct {
+        const Interface *iface;
+        sd_bus_message_handler_t handler;
+        sd_bus_vtable *v;
+} made[32];
+static size_t nmade;
+
+static sd_bus_vtable *build(const Interface *iface, sd_bus_message_handler_t handler);
+
 const sd_bus_vtable *bus_vtable_for(const Interface *iface, sd_bus_message_handler_t handler) {
+        for (size_t i = 0; i < nmade; i++)
+                if (made[i].iface == iface && made[i].handler == handler)
+                        return made[i].v;
+        if (nmade == ELEMENTSOF(made))
+                abort(); /* more interfaces than kinds have */
+        made[nmade].iface = iface;
+        made[nmade].handler = handler;
+        made[nmade].v = build(iface, handler);
+        return made[nmade++].v;
+}
+
+void bus_vtables_free(void) {
+        for (size_t i = 0; i < nmade; i++)
+                free(made[i].v);
+        nmade = 0;
+}
+
+static sd_bus_vtable *build(const Interface *iface, sd_bus_message_handler_t handler) {
         sd_bus_vtable *v = NULL, e;
         size_t n = 0;
 

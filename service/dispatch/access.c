@@ -105,6 +105,11 @@ bool access_sees_all(const Seen *seen) {
         return !seen || seen->all;
 }
 
+bool access_call_sees_all(const Call *c) {
+        return !dispatcher_options(c->d)->authorize || (c->uid_known && c->uid == 0) || c->manage == 1 ||
+                c->monitor == 1;
+}
+
 static void asks_free(Call *c) {
         Authority *a = dispatcher_authority(c->d);
 
@@ -273,9 +278,13 @@ static void object_details(Call *c, Details *d) {
                         details_set(d, c->details.d[i].key, c->details.d[i].value);
 }
 
-static void see_one_step(Call *c) {
-        const Kind *k = kind_get(c->kind);
+/* The polkit object of the call's target: its kind's, or for a job the
+ * object it acts on. */
+static const char *polkit_object(Call *c) {
+        return c->polkit_object ? c->polkit_object : kind_get(c->kind)->name;
+}
 
+static void see_one_step(Call *c) {
         if (c->round == 0) {
                 c->round = 1;
                 if (ask_classes(c, true))
@@ -290,7 +299,7 @@ static void see_one_step(Call *c) {
                 const Details *dv[1] = { &d };
                 object_details(c, &d);
                 asks_free(c);
-                ask_add(c, ASK_OBJECT, action_name(k->name, "getattr"));
+                ask_add(c, ASK_OBJECT, action_name(polkit_object(c), "getattr"));
                 ask_all(c, dv, false);
                 details_clear(&d);
                 return;
@@ -389,6 +398,13 @@ static unsigned needed(Call *c, const Perm **out, unsigned max) {
         if (!c->iface)
                 return 0;
         add_perms(c, c->iface->implicit, ELEMENTSOF(c->iface->implicit), out, &n, max);
+        if (c->row && (c->row->flags & ROW_JOB_PERM)) {
+                /* Canceling a job takes what its operation took; a job
+                 * that could not be found asks for what nobody has. */
+                if (!c->job_perm.object)
+                        c->job_perm = (Perm) PERM("job", "unknown");
+                add_perms(c, &c->job_perm, 1, out, &n, max);
+        }
         if (c->row)
                 add_perms(c, c->row->perms, ROW_MAX_PERMS, out, &n, max);
         else if (c->reading_properties)
@@ -407,7 +423,11 @@ static void authorize_step(Call *c) {
                 all_monitor = all_monitor && in_monitor_scope(perms[i]->perm);
                 any_monitor = any_monitor || in_monitor_scope(perms[i]->perm);
         }
-        if (n == 0)
+        for (unsigned i = 0; i < c->work.nperms; i++) {
+                all_monitor = all_monitor && in_monitor_scope(c->work.perms[i].perm);
+                any_monitor = any_monitor || in_monitor_scope(c->work.perms[i].perm);
+        }
+        if (n == 0 && c->work.nperms == 0)
                 return call_continue(c);
         if (c->round == 0) {
                 c->round = 1;
@@ -419,10 +439,12 @@ static void authorize_step(Call *c) {
                 if (c->manage == 1 || (all_monitor && c->monitor == 1))
                         return call_continue(c);
                 c->round = 2;
-                Details d = { 0 }, other[ROW_MAX_PERMS * 4];
-                memset(other, 0, sizeof(other));
-                const Details *dv[ROW_MAX_PERMS * 4];
                 const char *verb = c->property ? c->property : sd_bus_message_get_member(c->msg);
+                Details d = { 0 };
+                /* Details of other objects: those the arguments name, then
+                 * those the resolve step found. */
+                Details *other = xmalloc0(sizeof(Details) * (n + c->work.nperms + 1));
+                const Details **dv = xmalloc0(sizeof(Details *) * (n + c->work.nperms + 1));
                 driver_details(c, c->space, &d);
                 target_details(c, &d);
                 for (unsigned i = 0; i < c->details.n; i++)
@@ -450,10 +472,27 @@ static void authorize_step(Call *c) {
                                 a->what = ASK_ARG_OBJECT;
                         }
                 }
+                /* Permissions on the other objects the call found (the
+                 * volumes a removal takes along), each with its own
+                 * object's details. */
+                for (unsigned i = 0; i < c->work.nperms; i++) {
+                        Details *e = &other[n + i];
+                        driver_details(c, c->space, e);
+                        for (unsigned k = 0; k < c->work.perms[i].details.n; k++)
+                                details_set(e, c->work.perms[i].details.d[k].key, c->work.perms[i].details.d[k].value);
+                        details_set(e, "verb", verb);
+                        ask_add(c, ASK_PERM, action_name(c->work.perms[i].object, c->work.perms[i].perm));
+                        dv[n + i] = e;
+                }
+                unsigned nother = n + c->work.nperms;
+                /* Answers from the cache come at once, and may end the
+                 * call: @c is not touched after this. */
                 ask_all(c, dv, sd_bus_message_get_allow_interactive_authorization(c->msg));
                 details_clear(&d);
-                for (unsigned i = 0; i < n; i++)
+                for (unsigned i = 0; i < nother; i++)
                         details_clear(&other[i]);
+                free(other);
+                free(dv);
                 return;
         }
         /* An object the arguments name that the caller may not see does
@@ -582,7 +621,7 @@ static void list_step(Call *c) {
                                 if (only && only->id != k)
                                         continue;
                                 OBJ_TABLE_FOREACH(o, s->tables[k], b) {
-                                        Ask *a = ask_add(c, ASK_OBJECT, action_name(kind_get(k)->name, perm));
+                                        Ask *a = ask_add(c, ASK_OBJECT, action_name(obj_polkit_object(o), perm));
                                         a->space = s;
                                         a->kind = k;
                                         a->key = xstrdup(o->key);

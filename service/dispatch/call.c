@@ -20,6 +20,8 @@
 
 #include "call.h"
 #include "errors.h"
+#include "job.h"
+#include "jobs.h"
 #include "log.h"
 #include "marshal.h"
 #include "objects.h"
@@ -48,8 +50,12 @@ struct Dispatcher {
         StrMap *gates;                  /* sender -> Gate */
         StrMap *turns;                  /* "<space>/<kind>/<key>" -> Turn */
         StrMap *per_user;               /* uid -> calls in progress */
+        StrMap *per_user_fds;           /* uid -> descriptors its calls hold */
+        StrMap *per_user_waiting;       /* uid -> calls waiting for a first connection */
         Call *calls_head, *calls_tail;  /* in arrival order */
         unsigned ncalls;
+        unsigned nfds, nwaiting;
+        bool closing;                   /* exiting: nothing new starts */
         unsigned ended;
         Call *deferred;
         StrMap *kicks;                  /* senders whose gate may let calls through */
@@ -115,6 +121,10 @@ static Call *call_new(Dispatcher *d, Connection *conn, const Interface *iface, c
                 c->kind = target->kind->id;
                 c->key = xstrdup(target->key);
                 c->path = xstrdup(target->path);
+                if (target->kind->polkit_object)
+                        c->polkit_object = xstrdup(obj_polkit_object(target));
+                if (target->kind->id == KIND_JOB)
+                        jobs_cancel_perm(conn, target->key, &c->job_perm.object, &c->job_perm.perm);
                 c->work.kind = c->kind;
                 /* Calls that only a worker can answer hold the object from
                  * the start: one queued behind an object that goes away
@@ -142,30 +152,72 @@ static Call *call_new(Dispatcher *d, Connection *conn, const Interface *iface, c
 static void gate_leave(Call *c);
 static void turn_release(Call *c);
 
-static void user_count(Dispatcher *d, Call *c, int delta) {
+/* Adds @delta to @uid's entry of @map and returns the new count. */
+static unsigned uid_count(StrMap *map, uid_t uid, int delta) {
         char k[32];
         uintptr_t n;
 
-        /* Root has no quota: its calls are not counted. */
+        snprintf(k, sizeof(k), "%u", (unsigned) uid);
+        n = (uintptr_t) strmap_get(map, k);
+        n = (uintptr_t) ((intptr_t) n + delta);
+        if (n == 0)
+                strmap_remove(map, k);
+        else
+                strmap_put(map, k, (void *) n);
+        return (unsigned) n;
+}
+
+static void user_count(Dispatcher *d, Call *c, int delta) {
+        /* Root has no quota: its calls are not counted; a call is
+         * uncounted only if it was counted. */
         if (!c->uid_known || c->uid == 0 || (delta < 0 && !c->counted))
                 return;
         c->counted = delta > 0;
-        snprintf(k, sizeof(k), "%u", (unsigned) c->uid);
-        n = (uintptr_t) strmap_get(d->per_user, k);
-        n = (uintptr_t) ((intptr_t) n + delta);
-        if (n == 0)
-                strmap_remove(d->per_user, k);
-        else
-                strmap_put(d->per_user, k, (void *) n);
+        uid_count(d->per_user, c->uid, delta);
+}
+
+static void fds_uncount(Call *c) {
+        if (c->fds_counted == 0)
+                return;
+        uid_count(c->d->per_user_fds, c->uid, -(int) c->fds_counted);
+        c->d->nfds -= c->fds_counted;
+        c->fds_counted = 0;
+}
+
+static void waiting_uncount(Call *c) {
+        if (!c->waiting_counted)
+                return;
+        uid_count(c->d->per_user_waiting, c->uid, -1);
+        c->d->nwaiting--;
+        c->waiting_counted = false;
+}
+
+static unsigned values_fds(const Value *v, size_t n) {
+        unsigned fds = 0;
+
+        for (size_t i = 0; i < n; i++)
+                if (v[i].type == 'h')
+                        fds += v[i].fd >= 0;
+                else if (v[i].type == 'a' || v[i].type == 'r' || v[i].type == 'e')
+                        fds += values_fds(v[i].items.v, v[i].items.n);
+        return fds;
 }
 
 static void call_free(Call *c) {
         Dispatcher *d = c->d;
         Work *w = &c->work;
 
+        if (c->job) {
+                /* A call that ends while its job runs (it cannot, but should
+                 * it) must not leave the job published for ever. */
+                jobs_finish(c->conn, c->job, false, "The call that started the job ended");
+                c->job = NULL;
+        }
         gate_leave(c);
         turn_release(c);
         access_free(c);
+        if (c->settle_wait)
+                conn_settled_wait_cancel(c->conn, c->settle_wait);
         if (c->resolving)
                 authority_cancel(d->auth, c->resolving);
         if (c->phase == PHASE_DEFERRED)
@@ -175,6 +227,8 @@ static void call_free(Call *c) {
                                 break;
                         }
         user_count(d, c, -1);
+        fds_uncount(c);
+        waiting_uncount(c);
         if (c->prev)
                 c->prev->next = c->next;
         else
@@ -188,6 +242,11 @@ static void call_free(Call *c) {
                 space_unpin(c->space, c->started_at);
 
         work_clear_results(w);
+        /* A migration's view of where its object went is over too. */
+        for (unsigned i = 0; i < w->nelsewhere; i++)
+                space_unpin(d->manager->conns[w->elsewhere[i].conn]->space, w->elsewhere[i].since);
+        work_elsewhere_free(w);
+        job_handle_unref(w->job);
         if (w->handle)
                 virt_kind(w->kind)->unref(w->handle);
         if (w->vconn)
@@ -201,11 +260,23 @@ static void call_free(Call *c) {
         free(c->sub);
         free(c->property);
         free(c->not_found);
+        free(c->polkit_object);
         free(c);
 }
 
 static void send_error(Call *c, const sd_bus_error *e) {
-        int r = sd_bus_reply_method_error(c->msg, e);
+        _cleanup_free_ char *text = NULL;
+        int r;
+
+        /* sd-bus refuses to send a message that is not valid UTF-8, and the
+         * caller would then never get an answer. Texts may quote what callers
+         * sent, libvirt's messages or names on disk: whatever they hold, the
+         * caller gets a reply. */
+        if (e->message && !utf8_is_valid(e->message)) {
+                text = utf8_truncate(e->message, strlen(e->message));
+                r = sd_bus_reply_method_error(c->msg, &SD_BUS_ERROR_MAKE_CONST(e->name, text));
+        } else
+                r = sd_bus_reply_method_error(c->msg, e);
 
         if (r < 0)
                 log_debug("Failed to send an error reply: %s", strerror(-r));
@@ -394,7 +465,7 @@ static void turn_release(Call *c) {
         c->holds_turn = false;
         /* The next change goes, even when the object is gone meanwhile:
          * libvirt answers it with its own error, one at a time. */
-        if (t->head) {
+        if (t->head && !c->d->closing) {
                 Call *next = t->head;
                 t->head = next->turn_next;
                 if (!t->head)
@@ -446,6 +517,8 @@ static void task_run(Task *t) {
                 if (!w->sub_handle)
                         return work_fail(w);
         }
+        if (w->job && job_enter_libvirt(w->job, w) < 0)
+                goto out;
         r = row->shape ? row->shape->run(w) : row->run(w);
         if (r < 0) {
                 if (w->r >= 0)
@@ -462,6 +535,10 @@ static void task_run(Task *t) {
                 }
                 virResetLastError();
         }
+        /* Where a migration took it, when this daemon serves that host. */
+        if (r >= 0)
+                work_read_elsewhere(w);
+out:
         if (w->sub_handle) {
                 virDomainSnapshotFree(w->sub_handle);
                 w->sub_handle = NULL;
@@ -471,7 +548,109 @@ static void task_run(Task *t) {
 static void task_done(Task *t) {
         Call *c = (Call *) ((char *) t - offsetof(Call, task));
 
+        c->on_pool = false;
         call_continue(c);
+}
+
+/* ---- jobs -------------------------------------------------------------------- */
+
+/* Whether this call of a row that is long only sometimes is. On a worker,
+ * with the object's turn held, so nothing virtbusd does changes the answer
+ * before the call runs. */
+static void probe_run(Task *t) {
+        Call *c = (Call *) ((char *) t - offsetof(Call, task));
+        Work *w = &c->work;
+
+        if (c->iface->sub && !(w->sub_handle = virDomainSnapshotLookupByName(w->handle, w->sub, 0))) {
+                /* The call itself will say that the snapshot is missing. */
+                virResetLastError();
+                return;
+        }
+        c->job_long = c->row->job_probe(w);
+        virResetLastError();
+        if (w->sub_handle) {
+                virDomainSnapshotFree(w->sub_handle);
+                w->sub_handle = NULL;
+        }
+}
+
+static void probe_done(Task *t) {
+        Call *c = (Call *) ((char *) t - offsetof(Call, task));
+
+        c->on_pool = false;
+        c->job_probed = true;
+        submit(c);
+}
+
+/* Publishes the job this call runs as; its workers get the handle. */
+static void start_job(Call *c) {
+        const Row *row = c->row;
+        Details details = { 0 };
+        KindId kind = c->kind;
+        const char *key = c->key;
+        Obj *target;
+
+        if (!c->has_target) {
+                /* A call on the connection that acts on a domain (a restore
+                 * names it in its polkit details). */
+                kind = KIND_DOMAIN;
+                key = details_get(&c->details, "domain_uuid");
+        }
+        if (!key)
+                return;
+        /* What polkit hears about the object (not the host path): the
+         * object's own details, or what the call found out about it. */
+        if ((target = space_get(c->space, kind, key)))
+                obj_details(target, &details);
+        for (unsigned i = 0; i < c->details.n; i++)
+                if (!streq(c->details.d[i].key, "path"))
+                        details_set(&details, c->details.d[i].key, c->details.d[i].value);
+        c->job = jobs_start(c->conn, &(JobSpec) {
+                .operation = row->job,
+                .kind = kind,
+                .key = key,
+                .uid = c->uid_known ? (int64_t) c->uid : JOB_UID_NONE,
+                .perm_object = row_job_perm(row)->object,
+                .perm = row_job_perm(row)->perm,
+                .details = &details,
+                .disk = row->job_disk_arg > 0 ? value_get_str(&c->in[row->job_disk_arg - 1]) : NULL,
+        });
+        details_clear(&details);
+        c->work.job = job_get_handle(c->job);
+}
+
+static void finish_job(Call *c) {
+        Work *w = &c->work;
+
+        if (!c->job)
+                return;
+        if (c->row->job_disk_arg > 0 && w->r >= 0)
+                /* A block job goes on in libvirt. */
+                jobs_call_returned(c->conn, c->job);
+        else
+                jobs_finish(c->conn, c->job, w->r >= 0, w->r < 0 && w->err.message ? w->err.message : "");
+        c->job = NULL;
+}
+
+/* A migration may take its object to another connection of this daemon:
+ * the worker looks for it there after the call. */
+static void prepare_elsewhere(Call *c) {
+        Manager *m = c->d->manager;
+        Work *w = &c->work;
+
+        w->elsewhere = xmalloc0(sizeof(WorkElsewhere) * (m->nconns ? m->nconns : 1));
+        for (size_t i = 0; i < m->nconns; i++) {
+                Connection *other = m->conns[i];
+                WorkElsewhere *e;
+                if (other == c->conn || other->state != CONN_UP)
+                        continue;
+                e = &w->elsewhere[w->nelsewhere++];
+                e->vconn = conn_ref_vconn(other);
+                e->conn = (unsigned) i;
+                /* What is removed there from now on stays known, so the
+                 * worker's view never brings it back. */
+                e->since = space_pin(other->space);
+        }
 }
 
 static void submit(Call *c) {
@@ -490,6 +669,8 @@ static void submit(Call *c) {
         }
         prepare_work(c);
         w->capture_after = (row->flags & ROW_CHANGE) && c->has_target;
+        if ((row->flags & ROW_MIGRATES) && c->has_target && !w->elsewhere)
+                prepare_elsewhere(c);
         c->phase = PHASE_RUN;
         c->ran_on_worker = true;
         c->task.run = task_run;
@@ -500,6 +681,18 @@ static void submit(Call *c) {
                 call_continue(c);
                 return;
         }
+        if ((row->flags & ROW_JOB) && !c->job) {
+                if (row->job_probe && !c->job_probed) {
+                        c->task.run = probe_run;
+                        c->task.done = probe_done;
+                        c->on_pool = true;
+                        pool_submit(c->d->manager->pool, &c->task);
+                        return;
+                }
+                if (!row->job_probe || c->job_long)
+                        start_job(c);
+        }
+        c->on_pool = true;
         pool_submit(c->d->manager->pool, &c->task);
 }
 
@@ -516,6 +709,7 @@ static void resolve_done(Task *t) {
         Call *c = (Call *) ((char *) t - offsetof(Call, task));
         Work *w = &c->work;
 
+        c->on_pool = false;
         if (w->r < 0) {
                 c->phase = PHASE_DONE;
                 return call_reply(c);
@@ -542,6 +736,28 @@ static void prepare_work(Call *c) {
 
 /* ---- publishing and the replies that wait for it ----------------------------- */
 
+static Space *elsewhere_space(Call *c, const WorkElsewhere *e) {
+        return c->d->manager->conns[e->conn]->space;
+}
+
+/* Where the object arrived, the other connections show it as the worker
+ * found it there. */
+static bool caught_up_elsewhere(Call *c) {
+        const Kind *k = kind_get(c->kind);
+        Work *w = &c->work;
+
+        for (unsigned i = 0; i < w->nelsewhere; i++) {
+                const WorkElsewhere *e = &w->elsewhere[i];
+                Obj *o;
+                if (!e->found)
+                        continue;
+                o = space_get(elsewhere_space(c, e), c->kind, c->key);
+                if (!o || (facts_diff(k, o->facts, e->facts) & k->event_facts) != 0)
+                        return false;
+        }
+        return true;
+}
+
 static bool caught_up(Call *c) {
         Work *w = &c->work;
         const Kind *k;
@@ -549,6 +765,8 @@ static bool caught_up(Call *c) {
 
         if (!c->has_target || !(c->row->flags & ROW_CHANGE))
                 return true;
+        if (!caught_up_elsewhere(c))
+                return false;
         o = space_get(c->space, c->kind, c->key);
         if (w->gone_after)
                 return !o;
@@ -556,6 +774,21 @@ static bool caught_up(Call *c) {
                 return true;
         k = kind_get(c->kind);
         return o && (facts_diff(k, o->facts, w->after) & k->event_facts) == 0;
+}
+
+/* The events of the other connections did not come in time: what the
+ * worker found there is published, unless events moved it since. */
+static void publish_elsewhere(Call *c) {
+        Work *w = &c->work;
+
+        for (unsigned i = 0; i < w->nelsewhere; i++) {
+                WorkElsewhere *e = &w->elsewhere[i];
+                Space *s = elsewhere_space(c, e);
+                Obj *o = space_get(s, c->kind, c->key);
+                if (!e->found || (o && o->changed_at > e->since) || space_gone_since(s, c->kind, c->key, e->since))
+                        continue;
+                space_upsert(s, c->kind, c->key, e->facts, TAKE_PTR(e->handle));
+        }
 }
 
 /* Facts no event announces (autostart, a new definition while running)
@@ -568,6 +801,8 @@ static void publish_after(Call *c, bool timed_out) {
 
         if (!c->has_target || !(c->row->flags & ROW_CHANGE))
                 return;
+        if (timed_out)
+                publish_elsewhere(c);
         if (timed_out && !(o && o->changed_at > c->started_at)) {
                 /* libvirt's events did not come in time: publish what the
                  * worker saw, unless an event has moved the object since
@@ -617,10 +852,20 @@ static int on_deferred_timeout(sd_event_source *s, uint64_t usec, void *userdata
         return 0;
 }
 
+/* Whether a change in @s may be what deferred call @c waits for. */
+static bool call_watches(Call *c, Space *s) {
+        if (c->space == s)
+                return true;
+        for (unsigned i = 0; i < c->work.nelsewhere; i++)
+                if (elsewhere_space(c, &c->work.elsewhere[i]) == s)
+                        return true;
+        return false;
+}
+
 static void check_deferred(Dispatcher *d, Space *s, KindId kind, const char *key) {
         for (Call *c = d->deferred, *next; c; c = next) {
                 next = c->deferred_next;
-                if (c->space != s || c->kind != kind || !streq(c->key, key) || !caught_up(c))
+                if (!call_watches(c, s) || c->kind != kind || !streq(c->key, key) || !caught_up(c))
                         continue;
                 for (Call **p = &d->deferred; *p; p = &(*p)->deferred_next)
                         if (*p == c) {
@@ -657,6 +902,7 @@ static const SpaceObserver dispatch_observer = {
 /* ---- replies ------------------------------------------------------------------ */
 
 static int reply_properties(Call *c, sd_bus_message *reply) {
+        int wraps = c->iface->spec_getall ? 1 : 2;
         Obj *o = c->has_target ? space_get(c->space, c->kind, c->key) : &c->space->self;
 
         if (!o)
@@ -665,8 +911,9 @@ static int reply_properties(Call *c, sd_bus_message *reply) {
                 const Row *row = interface_row(c->iface, ROW_PROPERTY, c->property);
                 return marshal_write_variant(reply, row->out_sig, &o->facts[row->fact], 1);
         }
-        /* GetAll: two variants per value, as libvirt-dbus. */
-        return dispatch_append_properties(reply, c->iface, o, 2);
+        /* GetAll: two variants per value, as libvirt-dbus (one for
+         * virtbusd's own interfaces). */
+        return dispatch_append_properties(reply, c->iface, o, wraps);
 }
 
 int dispatch_append_properties(sd_bus_message *m, const Interface *iface, const Obj *o, int wraps) {
@@ -699,10 +946,12 @@ static void call_reply(Call *c) {
                   strna(sd_bus_message_get_member(c->msg)), strna(sd_bus_message_get_path(c->msg)),
                   strna(c->sender), w->r < 0 ? (w->err.message ? w->err.message : "failed") : "done");
         if (w->r < 0) {
-                /* Where polkit hides objects, a missing one and a hidden one
-                 * must read the same: both get the daemon's text. */
+                /* For a caller from whom polkit hides objects, a missing one
+                 * and a hidden one must read the same: both get the daemon's
+                 * text. Whoever sees everything gets libvirt's own, whose
+                 * wording differs from one driver to the next. */
                 const VirtKind *vk = virt_kind(c->row && c->row->publish == PUBLISH_LOOKUP ? c->row->finds : c->kind);
-                if (c->not_found && vk && w->err.code == vk->no_object && c->d->opts.authorize)
+                if (c->not_found && vk && w->err.code == vk->no_object && !access_call_sees_all(c))
                         sd_bus_error_set(&e, errors_name_for_code(w->err.code), c->not_found);
                 else
                         errors_set_from_virt(&e, &w->err);
@@ -751,6 +1000,7 @@ static void on_resolved(void *ud, int r) {
 static void on_ready(void *ud, bool up) {
         Call *c = ud;
 
+        waiting_uncount(c);
         if (!up) {
                 _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
                 sd_bus_error_setf(&e, VIRTBUS_ERROR_NO_CONNECT, "The libvirt connection %s (%s) is not available",
@@ -759,6 +1009,13 @@ static void on_ready(void *ud, bool up) {
                 return;
         }
         call_continue(c);
+}
+
+static void on_settled(void *ud) {
+        Call *c = ud;
+
+        c->settle_wait = NULL;
+        run_phase(c);
 }
 
 static void no_connect(Call *c) {
@@ -786,6 +1043,21 @@ static int parse(Call *c, sd_bus_error *error) {
         r = marshal_read_all(c->msg, sig, c->in, CALL_MAX_ARGS, &c->nin, error);
         if (r < 0)
                 return r;
+        if (c->uid_known && c->uid != 0) {
+                /* Descriptors passed in are held until the call ends: each
+                 * user may hold only so many, so no one can use up the
+                 * daemon's. */
+                unsigned fds = values_fds(c->in, c->nin);
+                if (fds > 0) {
+                        unsigned held = uid_count(c->d->per_user_fds, c->uid, (int) fds);
+                        c->fds_counted = fds;
+                        c->d->nfds += fds;
+                        if (held > c->d->opts.max_fds_per_user)
+                                return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                                                         "Too many file descriptors held by calls of this user (%u); try again later",
+                                                         c->d->opts.max_fds_per_user);
+                }
+        }
         if (row->not_found && c->nin > (unsigned) row->not_found_arg) {
                 unsigned a = (unsigned) row->not_found_arg;
                 _cleanup_free_ char *arg = c->in[a].type == 'i' ? xasprintf("%d", c->in[a].i)
@@ -826,11 +1098,25 @@ static void run_phase(Call *c) {
         case PHASE_READY:
                 if (c->reading_properties || c->list_write || (c->row && (c->row->flags & ROW_ANY_STATE)))
                         return call_continue(c);
+                if (c->uid_known && c->uid != 0 && conn_connecting(c->conn)) {
+                        /* Calls that wait for a first connection hold memory
+                         * for up to its first attempt: a bound per user. */
+                        unsigned n = uid_count(d->per_user_waiting, c->uid, +1);
+                        c->waiting_counted = true;
+                        d->nwaiting++;
+                        if (n > d->opts.max_waiting_per_user) {
+                                sd_bus_error_setf(&e, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                                                  "Too many calls of this user wait for the libvirt connection %s (%u); try again later",
+                                                  c->space->name, d->opts.max_waiting_per_user);
+                                return call_fail(c, &e);
+                        }
+                }
                 r = conn_when_ready(c->conn, on_ready, c);
                 if (r == -EAGAIN) {
                         call_waits(c);
                         return; /* on_ready() continues */
                 }
+                waiting_uncount(c);
                 if (r == 0)
                         return no_connect(c);
                 return call_continue(c);
@@ -851,6 +1137,15 @@ static void run_phase(Call *c) {
 
         case PHASE_TURN: {
                 const Row *row = c->row;
+                if (!c->settle_checked && c->has_target && c->kind == KIND_DOMAIN &&
+                    (c->reading_properties || (row && row->loop))) {
+                        /* Whoever saw a DomainEvent must not read the state
+                         * from before it. */
+                        c->settle_checked = true;
+                        c->settle_wait = conn_when_settled(c->conn, c->key, on_settled, c);
+                        if (c->settle_wait)
+                                return; /* on_settled() goes on */
+                }
                 if (c->reading_properties || c->list_write) {
                         /* Reads of the tables: answered here and now. */
                         c->phase = PHASE_DONE;
@@ -926,6 +1221,7 @@ void call_continue(Call *c) {
                         c->task.run = resolve_run;
                         c->task.done = resolve_done;
                         c->task.change = false;
+                        c->on_pool = true;
                         pool_submit(c->d->manager->pool, &c->task);
                         return;
                 }
@@ -945,6 +1241,9 @@ void call_continue(Call *c) {
                 c->phase = PHASE_TURN;
                 return run_phase(c);
         case PHASE_RUN:
+                /* The job has ended with the libvirt call: Completed and
+                 * InterfacesRemoved go before anything the reply waits for. */
+                finish_job(c);
                 if (w->r < 0) {
                         c->phase = PHASE_DONE;
                         return call_reply(c);
@@ -959,6 +1258,8 @@ void call_continue(Call *c) {
                         /* The caller must be allowed to see what it found. */
                         free(c->key);
                         details_clear(&c->details);
+                        free(c->polkit_object);
+                        c->polkit_object = NULL;
                         c->kind = w->found_kind;
                         c->key = xstrdup(w->found_key);
                         Obj tmp = { .kind = kind_get(w->found_kind), .key = c->key };
@@ -982,6 +1283,11 @@ void call_continue(Call *c) {
                         w->have_after = true;
                 }
                 publish_found(c);
+                /* A migration that takes a shut-off domain's definition
+                 * away (offline) tells its source nothing: libvirt is
+                 * asked instead of waiting for an event. */
+                if ((c->row->flags & ROW_MIGRATES) && w->gone_after && space_get(c->space, c->kind, c->key))
+                        conn_reread(c->conn, c->kind, c->key);
                 if (c->has_target && (c->row->flags & ROW_CHANGE) && !conn_kind_has_events(c->conn, c->kind)) {
                         /* No event will announce the change (volumes, host
                          * interfaces, network filters): what the worker saw
@@ -1109,6 +1415,22 @@ int dispatch_list(Dispatcher *d, sd_bus_message *m, const char *perm_object, dis
         return start(d, c, error);
 }
 
+static void sum_counts(const char *key, void *value, void *ud) {
+        *(unsigned *) ud += (unsigned) (uintptr_t) value;
+}
+
+void dispatcher_stats(Dispatcher *d, DispatchStats *st) {
+        *st = (DispatchStats) {
+                .calls = d->ncalls,
+                .fds = d->nfds,
+                .waiting_ready = d->nwaiting,
+                .gates = (unsigned) strmap_size(d->gates),
+                .turns = (unsigned) strmap_size(d->turns),
+                .pool_pending = pool_pending(d->manager->pool),
+        };
+        strmap_foreach(d->per_user, sum_counts, &st->counted);
+}
+
 bool dispatch_may_see(const void *seen, Space *s, const Obj *o) {
         return access_may_see(seen, s, o);
 }
@@ -1125,6 +1447,8 @@ Dispatcher *dispatcher_new(sd_event *loop, sd_bus *bus, Manager *manager, Author
         d->gates = strmap_new(gate_free);
         d->turns = strmap_new(turn_free);
         d->per_user = strmap_new(NULL);
+        d->per_user_fds = strmap_new(NULL);
+        d->per_user_waiting = strmap_new(NULL);
         d->kicks = strmap_new(NULL);
         if (sd_event_add_defer(loop, &d->kick, on_kick, d) >= 0)
                 sd_event_source_set_enabled(d->kick, SD_EVENT_OFF);
@@ -1139,11 +1463,27 @@ void dispatcher_observe(Dispatcher *d) {
 Dispatcher *dispatcher_free(Dispatcher *d) {
         if (!d)
                 return NULL;
-        /* Calls still in flight belong to workers that may never return:
-         * they end with the process. */
+        /* Calls on the pool belong to workers that may never return: they
+         * end with the process, and the pool keeps them. Every other call
+         * ends here, without a reply (the bus tells their callers) and
+         * without starting the next one. */
+        d->closing = true;
+        for (Call *c = d->calls_head, *next; c; c = next) {
+                next = c->next;
+                if (!c->on_pool)
+                        call_free(c);
+        }
+        /* What is left refers to the dispatcher no more than a worker
+         * that cannot hand its task back does. */
+        strmap_free(d->gates);
+        strmap_free(d->turns);
+        strmap_free(d->kicks);
         strmap_free(d->per_user);
+        strmap_free(d->per_user_fds);
+        strmap_free(d->per_user_waiting);
         sd_event_source_disable_unref(d->kick);
         sd_bus_unref(d->bus);
         sd_event_unref(d->loop);
+        free(d);
         return NULL;
 }

@@ -78,6 +78,8 @@ struct Call {
         bool reading_properties;        /* Get or GetAll: answered from the tables */
         bool args_parsed;
 
+        unsigned fds_counted;           /* descriptors counted against the user */
+        bool waiting_counted;           /* counted as waiting for a first connection */
         Gate *gate;
         bool gate_passed;
         Turn *turn;
@@ -85,8 +87,23 @@ struct Call {
         Task task;
         Work work;
         bool ran_on_worker;             /* not answered from the tables */
+        bool on_pool;                   /* a worker has it: only the pool may end it */
         sd_event_source *deadline;
         char *not_found;                /* the text a lookup answers when hidden */
+
+        /* The polkit object the target is judged as, when not its kind's
+         * ("domain" for a job). */
+        char *polkit_object;
+        /* ROW_JOB_PERM: the permission of the job's operation. */
+        Perm job_perm;
+        /* Reads from the tables wait for the domain's events relayed so
+         * far to be in them. */
+        bool settle_checked;
+        SettleWaiter *settle_wait;
+        /* ROW_JOB: the job this call runs as while it runs. */
+        struct Job *job;
+        bool job_probed;
+        bool job_long;                  /* the probe said this call is a long one */
 };
 
 /* dispatch/call.c */
@@ -112,5 +129,7 @@ void access_free(Call *c);
 bool access_may_see(const Seen *seen, Space *s, const Obj *o);
 /* Whether the caller may see every object (manage, monitor, root). */
 bool access_sees_all(const Seen *seen);
+/* Whether nothing is hidden from the caller of @c, as far as is known yet. */
+bool access_call_sees_all(const Call *c);
 /* Caller XML and host paths: checks and details, before authorization. */
 int access_check_args(Call *c, sd_bus_error *error);

@@ -21,6 +21,8 @@ typedef struct DispatchOptions {
         bool authorize;                 /* ask polkit (the system bus) */
         unsigned max_calls;             /* calls in progress, all callers */
         unsigned max_calls_per_user;
+        unsigned max_fds_per_user;      /* descriptors held by a user's calls */
+        unsigned max_waiting_per_user;  /* calls waiting for a first connection */
         /* Directories below which callers other than root may name host
          * paths (save images, core dumps, copy targets). NULL-terminated. */
         char **host_path_dirs;
@@ -68,6 +70,18 @@ typedef int (*dispatch_list_t)(void *ud, const void *seen, sd_bus_message *reply
 int dispatch_list(Dispatcher *d, sd_bus_message *m, const char *perm_object, dispatch_list_t write, void *ud,
                   sd_bus_error *error);
 bool dispatch_may_see(const void *seen, Space *s, const Obj *o);
+
+/* What the dispatcher holds now (for the test seam). */
+typedef struct DispatchStats {
+        unsigned calls;                 /* in progress */
+        unsigned counted;               /* in progress, counted per user */
+        unsigned fds;                   /* descriptors held, counted per user */
+        unsigned waiting_ready;         /* waiting for a first connection, counted */
+        unsigned gates;
+        unsigned turns;
+        unsigned pool_pending;          /* tasks queued or running on workers */
+} DispatchStats;
+void dispatcher_stats(Dispatcher *d, DispatchStats *st);
 
 /* Every property of @iface on @o as an a{sv}, each value wrapped @wraps
  * times (GetAll answers with two, as libvirt-dbus does; the

@@ -17,6 +17,7 @@ const Interface *const interfaces[] = {
         &node_device_interface,
         &interface_interface,
         &nwfilter_interface,
+        &job_interface,
         NULL,
 };
 
@@ -133,7 +134,23 @@ static bool validate_row(const Interface *iface, const Row *row) {
         for (unsigned i = 0; i < ROW_MAX_CHECKS; i++)
                 if (row->checks[i].type == CHECK_HOST_PATH_IF_FLAGS && row_flags_arg(row) < 0)
                         return fail(iface, row, "a flag-dependent host path without a flags argument");
+        if (!(row->flags & ROW_JOB) != !row->job || (row->job_probe && !row->job))
+                return fail(iface, row, "a job needs ROW_JOB and the name of its operation");
+        if (row->job_disk_arg && (!row->job || row->job_disk_arg > (int) signature_count(row->in_sig) ||
+                                  row->in_sig[0] != 's'))
+                return fail(iface, row, "a block job's disk must be one of its string arguments");
+        if ((row->flags & ROW_JOB) && !row_job_perm(row))
+                return fail(iface, row, "a job needs a permission of its own object that always applies");
+        if ((row->flags & ROW_JOB_PERM) && iface->kind != KIND_JOB)
+                return fail(iface, row, "only jobs have a job's permission");
         return true;
+}
+
+const Perm *row_job_perm(const Row *row) {
+        for (unsigned i = 0; i < ROW_MAX_PERMS; i++)
+                if (row->perms[i].object && row->perms[i].when == WHEN_ALWAYS && row->perms[i].on_arg <= 0)
+                        return &row->perms[i];
+        return NULL;
 }
 
 bool table_validate(void) {
@@ -182,6 +199,12 @@ static void print_perm(FILE *f, const Row *row, const Perm *p) {
 
 static void print_perms(FILE *f, const Interface *iface, const Row *row, const Perm *perms, size_t n) {
         bool first = true;
+
+        if (row->flags & ROW_JOB_PERM) {
+                /* Decided per job: the permission of its operation. */
+                fputs("job:operation", f);
+                first = false;
+        }
 
         for (size_t l = 0; l < 2; l++) {
                 const Perm *list = l == 0 ? iface->implicit : perms;
@@ -268,7 +291,10 @@ static void print_row(FILE *f, const Interface *iface, const Row *row, const cha
                 print_perm(f, perms_of, &perms_of->filter);
         fputc('\t', f);
         print_checks(f, perms_of);
-        fprintf(f, "\t%s\n", perms_of->flags & ROW_CHANGE ? "change" : "");
+        fprintf(f, "\t%s", perms_of->flags & ROW_CHANGE ? "change" : "");
+        if (perms_of->flags & ROW_JOB)
+                fprintf(f, "%sjob:%s", perms_of->flags & ROW_CHANGE ? " " : "", perms_of->job);
+        fputc('\n', f);
 }
 
 void table_print(FILE *f) {

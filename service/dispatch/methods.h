@@ -109,6 +109,17 @@ enum {
         ROW_ANY_STATE = 1u << 1,
         /* A read that may take long (it must not share the change lane). */
         ROW_SLOW = 1u << 2,
+        /* A long operation: while it runs it is published as an
+         * org.libvirt.Job (.job names the operation). */
+        ROW_JOB = 1u << 3,
+        /* Acts on a job, and needs what canceling that job's operation
+         * needs (Job.Cancel). */
+        ROW_JOB_PERM = 1u << 4,
+        /* Moves its object to another host (a migration): the reply also
+         * waits until the daemon's other connections show the object
+         * where it arrived, and a source it left without an event is
+         * read back from libvirt. */
+        ROW_MIGRATES = 1u << 5,
 };
 
 /* What the reply makes known first. */
@@ -167,12 +178,27 @@ typedef struct Row {
          * sets it (its permissions and its worker function). */
         int fact;
         const struct Row *setter;
+        /* ROW_JOB: the operation, in libvirt's words where libvirt has
+         * them ("save", "restore", "snapshot-revert"...). */
+        const char *job;
+        /* ROW_JOB, when only some of its calls are long (a Create that
+         * resumes from a managed save image): on a worker, with the
+         * object's turn held, whether this one is. */
+        bool (*job_probe)(Work *w);
+        /* ROW_JOB: a block job, which libvirt runs on after the call
+         * returns, until its BLOCK_JOB event for the disk that argument
+         * @job_disk_arg - 1 names (0: not a block job). */
+        int job_disk_arg;
 } Row;
 
 typedef struct Interface {
         const char *name;
         KindId kind;            /* the kind of the objects that have it */
         bool sub;               /* on sub-objects (snapshots of a domain) */
+        /* GetAll wraps each value once, as the D-Bus specification says:
+         * interfaces of virtbusd's own, which no libvirt-dbus client reads
+         * with two layers of variants. */
+        bool spec_getall;
         /* Every member needs these besides its own (a snapshot is looked
          * up by name: domain read). */
         Perm implicit[2];
@@ -184,7 +210,7 @@ typedef struct Interface {
 extern const Interface *const interfaces[];
 extern const Interface connect_interface, domain_interface, snapshot_interface, network_interface,
         storage_pool_interface, storage_vol_interface, secret_interface, node_device_interface,
-        interface_interface, nwfilter_interface;
+        interface_interface, nwfilter_interface, job_interface;
 
 const Interface *interface_by_name(const char *name);
 const Row *interface_row(const Interface *iface, RowType type, const char *member);
@@ -194,10 +220,16 @@ int row_flags_arg(const Row *row);
  * member, kind (method, property-get, property-set, signal), arguments
  * and results ("s xml, u flags"; a property's type alone), permissions in libvirt's notation (object:permission,
  * object:permission:FLAGS when all of FLAGS are set, :!FLAGS when none
- * is, ::arg:VALUE when an argument has a value; joined with " + "), the
- * filter of lists, the argument checks, and "change" for rows that change
- * their object. The documentation and its tests are held to it. */
+ * is, ::arg:VALUE when an argument has a value; joined with " + ";
+ * job:operation where a job's operation decides), the filter of lists, the
+ * argument checks, and "change" for rows that change their object, then
+ * "job:OPERATION" for rows that run as jobs. The documentation and its
+ * tests are held to it. */
 void table_print(FILE *f);
+
+/* The permission a ROW_JOB row's job is canceled with: its first one about
+ * its own object that always applies (the operation's own). */
+const Perm *row_job_perm(const Row *row);
 
 /* Checks every row against its shape and the kinds' facts; logs and
  * returns false on the first mismatch (a bug: the daemon refuses to run). */
@@ -206,6 +238,8 @@ bool table_validate(void);
 #define _ROW_SIG(...) _SD_VARARGS_FOREACH_EVEN(_SD_ECHO, __VA_ARGS__)
 #define _ROW_NAMES(...) _SD_VARARGS_FOREACH_ODD(_SD_CONCAT, __VA_ARGS__)
 #define ARGS(...) __VA_ARGS__
+/* The argument that names a block job's disk, by index. */
+#define JOB_DISK_ARG(i) ((i) + 1)
 #define RESULT(...) __VA_ARGS__
 #define NO_ARGS ""
 #define NO_RESULT ""

@@ -36,6 +36,22 @@ static int check_metadata(Call *c, sd_bus_error *error) {
         return 0;
 }
 
+static int check_undefine_storage(Call *c, sd_bus_error *error) {
+        if (wipe_algorithm_from_name(value_get_str(&c->in[0])) == -1)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Unknown wipe algorithm; use one of zero, nnsa, dod, bsi, gutmann, "
+                                         "schneier, pfitzner7, pfitzner33, random, trim, or \"\" for none");
+        return 0;
+}
+
+/* Volumes have no events: the pools they were in are listed again, so the
+ * volumes removed with the domain go from the bus too. */
+static int finish_undefine_storage(Call *c, sd_bus_error *error) {
+        if (!(value_get_u32(&c->in[1]) & VIRTBUS_UNDEFINE_STORAGE_DRY_RUN))
+                conn_refresh(c->conn, KIND_STORAGE_VOL);
+        return 0;
+}
+
 /* The most a peek may ask for: what libvirt's RPC carries (a local driver
  * could give more, but the buffer is allocated before libvirt is asked). */
 #define PEEK_MAX (4u * 1024u * 1024u)
@@ -108,6 +124,8 @@ static const Row domain_rows[] = {
         READ_PROPERTY("Active", DOM_ACTIVE, "b"),
         PROPERTY("Autostart", DOM_AUTOSTART, "b", .perms = { PERM("domain", "read") }, .setter = &set_autostart),
         LOOKUP_PROPERTY("Id", DOM_ID, "u"),
+        /* virtbusd's: the org.libvirt.Job running on it, or "/". */
+        READ_PROPERTY("Job", DOM_JOB, "o"),
         LOOKUP_PROPERTY("Name", DOM_NAME, "s"),
         READ_PROPERTY("OSType", DOM_OSTYPE, "s"),
         READ_PROPERTY("Persistent", DOM_PERSISTENT, "b"),
@@ -125,12 +143,14 @@ static const Row domain_rows[] = {
                .checks = { XML_ARG(0, "Device XML") }, .flags = ROW_CHANGE,
                DOM_STR_FLAGS(virDomainAttachDeviceFlags)),
         METHOD("BlockCommit", ARGS("s", disk, "s", base, "s", top, "t", bandwidth, "u", flags), NO_RESULT,
-               .perms = { PERM("domain", "block-write") }, .flags = ROW_CHANGE, .run = op_domain_block_commit),
+               .perms = { PERM("domain", "block-write") }, .flags = ROW_CHANGE | ROW_JOB, .job = "block-commit",
+               .job_disk_arg = JOB_DISK_ARG(0), .run = op_domain_block_commit),
         /* The copy's target is a host file libvirtd creates or takes over
          * as root. */
         METHOD("BlockCopy", ARGS("s", disk, "s", destxml, "a{sv}", params, "u", flags), NO_RESULT,
                .perms = { PERM("domain", "block-write") }, .checks = { XML_HOST_PATHS_ARG(1, "Disk XML") },
-               .flags = ROW_CHANGE, .run = op_domain_block_copy),
+               .flags = ROW_CHANGE | ROW_JOB, .job = "block-copy", .job_disk_arg = JOB_DISK_ARG(0),
+               .run = op_domain_block_copy),
         METHOD("BlockJobAbort", ARGS("s", disk, "u", flags), NO_RESULT, .perms = { PERM("domain", "write") },
                .flags = ROW_CHANGE, DOM_STR_FLAGS(virDomainBlockJobAbort)),
         METHOD("BlockJobSetSpeed", ARGS("s", disk, "t", bandwidth, "u", flags), NO_RESULT,
@@ -139,18 +159,21 @@ static const Row domain_rows[] = {
                .perms = { PERM("domain", "block-read") }, .check = check_block_peek, .flags = ROW_SLOW,
                .run = op_domain_block_peek),
         METHOD("BlockPull", ARGS("s", disk, "t", bandwidth, "u", flags), NO_RESULT,
-               .perms = { PERM("domain", "block-write") }, .flags = ROW_CHANGE, .run = op_domain_block_pull),
+               .perms = { PERM("domain", "block-write") }, .flags = ROW_CHANGE | ROW_JOB, .job = "block-pull",
+               .job_disk_arg = JOB_DISK_ARG(0), .run = op_domain_block_pull),
         /* With the copy flag, base names a new host file libvirtd writes. */
         METHOD("BlockRebase", ARGS("s", disk, "s", base, "t", bandwidth, "u", flags), NO_RESULT,
                .perms = { PERM("domain", "block-write") },
-               .checks = { HOST_PATH_ARG_IF_FLAGS(1, VIR_DOMAIN_BLOCK_REBASE_COPY) }, .flags = ROW_CHANGE,
+               .checks = { HOST_PATH_ARG_IF_FLAGS(1, VIR_DOMAIN_BLOCK_REBASE_COPY) },
+               .flags = ROW_CHANGE | ROW_JOB, .job = "block-rebase", .job_disk_arg = JOB_DISK_ARG(0),
                .run = op_domain_block_rebase),
         METHOD("BlockResize", ARGS("s", disk, "t", size, "u", flags), NO_RESULT,
                .perms = { PERM("domain", "block-write") }, .flags = ROW_CHANGE, .run = op_domain_block_resize),
         METHOD("CoreDump", ARGS("s", to, "u", dumpformat, "u", flags), NO_RESULT,
-               .perms = { PERM("domain", "core-dump") }, .checks = { HOST_PATH_ARG(0) }, .flags = ROW_CHANGE,
-               .run = op_domain_core_dump),
-        METHOD("Create", ARGS("u", flags), NO_RESULT, .perms = { PERM("domain", "start") }, .flags = ROW_CHANGE,
+               .perms = { PERM("domain", "core-dump") }, .checks = { HOST_PATH_ARG(0) },
+               .flags = ROW_CHANGE | ROW_JOB, .job = "dump", .run = op_domain_core_dump),
+        METHOD("Create", ARGS("u", flags), NO_RESULT, .perms = { PERM("domain", "start") },
+               .flags = ROW_CHANGE | ROW_JOB, .job = "start", .job_probe = op_domain_create_probe,
                DOM_FLAGS(virDomainCreateWithFlags)),
         METHOD("CreateWithFiles", ARGS("ah", files, "u", flags), NO_RESULT, .perms = { PERM("domain", "start") },
                .flags = ROW_CHANGE, .run = op_domain_create_with_files),
@@ -234,7 +257,7 @@ static const Row domain_rows[] = {
         METHOD("ListDomainSnapshots", ARGS("u", flags), RESULT("ao", domainSnapshots),
                .perms = { PERM("domain", "read") }, .run = op_domain_list_snapshots),
         METHOD("ManagedSave", ARGS("u", flags), NO_RESULT, .perms = { PERM("domain", "hibernate") },
-               .flags = ROW_CHANGE, DOM_FLAGS(virDomainManagedSave)),
+               .flags = ROW_CHANGE | ROW_JOB, .job = "save", DOM_FLAGS(virDomainManagedSave)),
         METHOD("ManagedSaveRemove", ARGS("u", flags), NO_RESULT, .perms = { PERM("domain", "hibernate") },
                .flags = ROW_CHANGE, DOM_FLAGS(virDomainManagedSaveRemove)),
         METHOD("MemoryPeek", ARGS("t", offset, "t", size, "u", flags), RESULT("ay", buffer),
@@ -257,8 +280,11 @@ static const Row domain_rows[] = {
                .perms = { PERM("domain", "migrate") }, .run = op_domain_migrate_set_max_speed),
         METHOD("MigrateStartPostCopy", ARGS("u", flags), NO_RESULT, .perms = { PERM("domain", "migrate") },
                DOM_FLAGS(virDomainMigrateStartPostCopy)),
+        /* A job while memory moves; the reply waits for the domain to
+         * arrive where it went, when this daemon serves that host too. */
         METHOD("MigrateToURI3", ARGS("s", dconuri, "a{sv}", params, "u", flags), NO_RESULT,
-               .perms = { PERM("domain", "migrate") }, .check = check_migrate, .flags = ROW_CHANGE,
+               .perms = { PERM("domain", "migrate") }, .check = check_migrate,
+               .flags = ROW_CHANGE | ROW_JOB | ROW_MIGRATES, .job = "migration-out",
                .run = op_domain_migrate_to_uri3),
         METHOD("OpenGraphicsFD", ARGS("u", idx, "u", flags), RESULT("h", fd),
                .perms = { PERM("domain", "open-graphics") }, .run = op_domain_open_graphics_fd),
@@ -282,8 +308,8 @@ static const Row domain_rows[] = {
         METHOD("Resume", NO_ARGS, NO_RESULT, .perms = { PERM("domain", "suspend") }, .flags = ROW_CHANGE,
                DOM_VOID(virDomainResume)),
         METHOD("Save", ARGS("s", to, "s", xml, "u", flags), NO_RESULT, .perms = { PERM("domain", "hibernate") },
-               .checks = { HOST_PATH_ARG(0), XML_ARG_OPTIONAL(1, "Domain XML") }, .flags = ROW_CHANGE,
-               .run = op_domain_save),
+               .checks = { HOST_PATH_ARG(0), XML_ARG_OPTIONAL(1, "Domain XML") },
+               .flags = ROW_CHANGE | ROW_JOB, .job = "save", .run = op_domain_save),
         METHOD("SendKey", ARGS("u", codeset, "u", holdtime, "au", keycodes, "u", flags), NO_RESULT,
                .perms = { PERM("domain", "send-input") }, .check = check_send_key, .flags = ROW_CHANGE,
                .run = op_domain_send_key),
@@ -328,8 +354,8 @@ static const Row domain_rows[] = {
         METHOD("SnapshotCreateXML", ARGS("s", xml, "u", flags), RESULT("o", domainSnapshot),
                .perms = { PERM("domain", "snapshot"),
                           PERM_IF_FLAGS("domain", "fs-freeze", VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE) },
-               .checks = { XML_HOST_PATHS_ARG(0, "Snapshot XML") }, .flags = ROW_CHANGE,
-               .run = op_domain_snapshot_create),
+               .checks = { XML_HOST_PATHS_ARG(0, "Snapshot XML") }, .flags = ROW_CHANGE | ROW_JOB,
+               .job = "snapshot", .job_probe = op_domain_snapshot_create_probe, .run = op_domain_snapshot_create),
         METHOD("SnapshotCurrent", ARGS("u", flags), RESULT("o", domainSnapshot),
                .perms = { PERM("domain", "read") }, .run = op_domain_snapshot_current),
         METHOD("SnapshotLookupByName", ARGS("s", name, "u", flags), RESULT("o", domainSnapshot),
@@ -338,6 +364,16 @@ static const Row domain_rows[] = {
                DOM_VOID(virDomainSuspend)),
         METHOD("Undefine", ARGS("u", flags), NO_RESULT, .perms = { PERM("domain", "delete") }, .flags = ROW_CHANGE,
                DOM_FLAGS(virDomainUndefineFlags)),
+        /* virtbusd's: removes a shut-off domain with the storage volumes
+         * of its disks, wiped first when an algorithm is named. Also
+         * needs storage-vol delete (and format, to wipe) on each volume,
+         * which the resolve step finds. */
+        METHOD("UndefineWithStorage", ARGS("s", wipeAlgorithm, "u", flags), RESULT("as", volumes),
+               .perms = { PERM("domain", "delete") }, .check = check_undefine_storage,
+               .resolve = op_domain_undefine_storage_resolve, .finish = finish_undefine_storage,
+               .flags = ROW_CHANGE | ROW_JOB,
+               .job = "undefine-with-storage", .job_probe = op_domain_undefine_storage_probe,
+               .run = op_domain_undefine_with_storage),
         METHOD("UpdateDevice", ARGS("s", xml, "u", flags), NO_RESULT, .perms = { PERMS_AFFECT("domain") },
                .checks = { XML_ARG(0, "Device XML") }, .flags = ROW_CHANGE,
                DOM_STR_FLAGS(virDomainUpdateDeviceFlags)),

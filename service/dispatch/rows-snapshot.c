@@ -14,7 +14,8 @@ static const Row snapshot_rows[] = {
                SNAP_STRING(virDomainSnapshotGetXMLDesc)),
         METHOD("IsCurrent", ARGS("u", flags), RESULT("b", domainSnapshot), SNAP_INT(virDomainSnapshotIsCurrent)),
         METHOD("ListChildren", ARGS("u", flags), RESULT("ao", domainSnapshots), .run = op_snapshot_list_children),
-        METHOD("Revert", ARGS("u", flags), NO_RESULT, .perms = { PERM("domain", "snapshot") }, .flags = ROW_CHANGE,
+        METHOD("Revert", ARGS("u", flags), NO_RESULT, .perms = { PERM("domain", "snapshot") },
+               .flags = ROW_CHANGE | ROW_JOB, .job = "snapshot-revert", .job_probe = op_snapshot_revert_probe,
                SNAP_FLAGS(virDomainRevertToSnapshot)),
 };
 

@@ -69,8 +69,9 @@ static const Row pool_rows[] = {
          * create on the new volume. */
         METHOD("StorageVolCreateXMLFrom", ARGS("s", xml, "s", key, "u", flags), RESULT("o", storageVol),
                .perms = { PERM_ON_ARG("storage-vol", "getattr", 1), PERM("storage-vol", "create") },
-               .checks = { OBJECT_XML_ARG(0, KIND_STORAGE_VOL, "Storage volume XML") }, .flags = ROW_CHANGE,
-               .publish = PUBLISH_FOUND, .run = op_pool_vol_create_xml_from),
+               .checks = { OBJECT_XML_ARG(0, KIND_STORAGE_VOL, "Storage volume XML") },
+               .flags = ROW_CHANGE | ROW_JOB, .job = "vol-copy", .publish = PUBLISH_FOUND,
+               .run = op_pool_vol_create_xml_from),
         METHOD("StorageVolLookupByName", ARGS("s", name), RESULT("o", storageVol), .publish = PUBLISH_LOOKUP,
                .finds = KIND_STORAGE_VOL,
                .not_found = "Storage volume not found: no storage vol with matching name '%s'",
@@ -97,7 +98,7 @@ static const Row vol_rows[] = {
         METHOD("Resize", ARGS("t", capacity, "u", flags), NO_RESULT, .perms = { PERM("storage-vol", "resize") },
                .flags = ROW_CHANGE, .run = op_vol_resize),
         METHOD("Wipe", ARGS("u", pattern, "u", flags), NO_RESULT, .perms = { PERM("storage-vol", "format") },
-               .flags = ROW_CHANGE, .run = op_vol_wipe),
+               .flags = ROW_CHANGE | ROW_JOB, .job = "vol-wipe", .run = op_vol_wipe),
 };
 
 INTERFACE(storage_vol_interface, "org.libvirt.StorageVol", KIND_STORAGE_VOL, ROWS(vol_rows));

@@ -133,3 +133,19 @@ bool domain_apply_lifecycle(Value *f, int event, int detail, uint32_t id) {
                 return false;
         }
 }
+
+bool domain_paused_for_job(int32_t state, int32_t reason) {
+        if (state != VIR_DOMAIN_PAUSED)
+                return false;
+        switch (reason) {
+        case VIR_DOMAIN_PAUSED_MIGRATION:
+        case VIR_DOMAIN_PAUSED_SAVE:
+        case VIR_DOMAIN_PAUSED_DUMP:
+        case VIR_DOMAIN_PAUSED_SNAPSHOT:
+        case VIR_DOMAIN_PAUSED_STARTING_UP:
+        case VIR_DOMAIN_PAUSED_POSTCOPY:
+                return true;
+        default:
+                return false;
+        }
+}

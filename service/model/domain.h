@@ -22,6 +22,7 @@ enum {
         DOM_REASON,
         DOM_UPDATED,
         DOM_UUID,
+        DOM_JOB,        /* the path of its running job, unset ("/") when none */
         DOM_NFACTS
 };
 
@@ -37,3 +38,7 @@ bool domain_apply_lifecycle(Value *facts, int event, int detail, uint32_t id);
 /* The state and reason libvirt records after @event, when the event
  * decides them (DEFINED, UNDEFINED and SHUTDOWN do not). */
 bool domain_state_for_event(int event, int detail, int32_t *state, int32_t *reason);
+
+/* Whether libvirt pauses a domain in @state for @reason only while a job
+ * runs on it (a save, dump, snapshot, migration, restore). */
+bool domain_paused_for_job(int32_t state, int32_t reason);

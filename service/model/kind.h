@@ -23,6 +23,7 @@ typedef enum KindId {
         KIND_NODE_DEVICE,
         KIND_INTERFACE,
         KIND_NWFILTER,
+        KIND_JOB,               /* a long operation in progress (virtbusd's own kind) */
         KIND_MAX
 } KindId;
 
@@ -31,6 +32,10 @@ typedef enum KindId {
 enum {
         FACT_CONST = 1u << 0,   /* never changes while the object exists */
         FACT_HIDDEN = 1u << 1,  /* kept for the daemon (details, lists), not a property */
+        /* Kept by the daemon, not read from libvirt (a domain's running
+         * job): a fresh reading of the object leaves it alone, only
+         * space_set_fact() changes it. */
+        FACT_LOCAL = 1u << 2,
 };
 
 typedef struct FactDesc {
@@ -87,6 +92,9 @@ typedef struct Kind {
         bool (*apply_lifecycle)(Value *facts, int event, int detail, uint32_t id);
         /* Whether such an event about an unknown object means it exists. */
         bool (*event_creates)(int event);
+        /* The polkit object an object is judged as, when it is not @name
+         * (a job is judged as the object it acts on). NULL: @name. */
+        const char *(*polkit_object)(const Obj *o);
 } Kind;
 
 const Kind *kind_get(KindId id);
@@ -108,6 +116,8 @@ struct Obj {
 };
 
 const char *obj_name(const Obj *o);
+/* The polkit object @o is judged as: "domain" in org.libvirt.dbus.domain.getattr. */
+const char *obj_polkit_object(const Obj *o);
 /* Adds the polkit details of @o. */
 void obj_details(const Obj *o, Details *d);
 /* Adds the details of an object of @k that caller XML describes. */

@@ -108,8 +108,17 @@ Obj *space_upsert(Space *s, KindId kind, const char *key, const Value *facts, vo
         Obj *o = space_get(s, kind, key);
 
         if (o) {
-                uint64_t mask = facts_diff(k, o->facts, facts);
-                facts_copy(k, o->facts, facts);
+                Value next[MAX_FACTS] = { 0 };
+                uint64_t mask;
+
+                /* What the daemon keeps itself no reading of libvirt knows. */
+                facts_copy(k, next, facts);
+                for (unsigned i = 0; i < k->nfacts; i++)
+                        if (k->facts[i].flags & FACT_LOCAL)
+                                value_copy(&next[i], &o->facts[i]);
+                mask = facts_diff(k, o->facts, next);
+                facts_clear(k, o->facts);
+                memcpy(o->facts, next, sizeof(next));
                 if (handle) {
                         if (o->handle && s->free_handle)
                                 s->free_handle(k, o->handle);
@@ -171,6 +180,15 @@ void space_remove(Space *s, Obj *o) {
         FOREACH_OBSERVER(s, i)
                 if (s->observers[i].ops->forgotten)
                         s->observers[i].ops->forgotten(s->observers[i].ud, s, kind, key);
+}
+
+void space_set_fact(Space *s, Obj *o, unsigned index, Value v) {
+        bool changed = !value_equal(&o->facts[index], &v);
+
+        value_clear(&o->facts[index]);
+        o->facts[index] = v;
+        if (changed)
+                space_changed(s, o, UINT64_C(1) << index);
 }
 
 void space_set_self(Space *s, unsigned index, Value v) {

@@ -64,10 +64,13 @@ Obj *space_by_path(Space *s, const char *path);
 char *space_path_for(Space *s, KindId kind, const char *key);
 
 /* Adds @key with @facts, or brings it up to date, announcing exactly what
- * changed. Takes @handle (NULL keeps the one it has). Returns the object,
- * or NULL when an observer removed it at once (events that waited for it
- * may say it is gone). */
+ * changed (its FACT_LOCAL facts stay as they are). Takes @handle (NULL
+ * keeps the one it has). Returns the object, or NULL when an observer
+ * removed it at once (events that waited for it may say it is gone). */
 Obj *space_upsert(Space *s, KindId kind, const char *key, const Value *facts, void *handle);
+/* Sets fact @index of @o, announcing it when it changed; the only way to
+ * change a FACT_LOCAL fact. Takes @v. */
+void space_set_fact(Space *s, Obj *o, unsigned index, Value v);
 /* Announces the removal, then forgets the object. */
 void space_remove(Space *s, Obj *o);
 /* Announces that the facts in @mask of @o (or of the space itself) changed. */

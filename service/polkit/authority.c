@@ -46,13 +46,21 @@ struct Subject {
         bool gone;              /* left the bus while its uid was looked up */
 };
 
-struct User {
-        uid_t uid;
-        Question *queue_head, *queue_tail;
+/* A user's questions of one lane: interactive ones wait for a person and
+ * must neither hold up nor be held up by the plain ones. */
+typedef struct Lane {
+        Question *head, *tail;
         unsigned queued;
         unsigned sent;
         bool in_ring;
         User *ring_next;
+} Lane;
+
+enum { LANE_PLAIN, LANE_INTERACTIVE, N_LANES };
+
+struct User {
+        uid_t uid;
+        Lane lanes[N_LANES];
 };
 
 struct Question {
@@ -66,6 +74,7 @@ struct Question {
         AuthWaiter *waiters;
         sd_bus_slot *slot;
         bool sent;
+        uint64_t queued_at;
         Question *next_queued;
 };
 
@@ -88,7 +97,7 @@ struct Authority {
         StrMap *questions;      /* key -> Question, queued or sent */
         StrMap *cache;          /* key -> CacheEntry */
         CacheEntry *lru_head, *lru_tail;        /* most recent first */
-        User *ring;             /* users with queued questions, round-robin */
+        User *rings[N_LANES];   /* per lane, users with queued questions, round-robin */
         unsigned sent, sent_interactive, queued;
         sd_bus_slot *changed_slot;
         sd_bus_slot *owner_slot;
@@ -233,40 +242,45 @@ static User *user_get(Authority *a, uid_t uid) {
         return u;
 }
 
-static void ring_add(Authority *a, User *u) {
-        if (u->in_ring)
+static void ring_add(Authority *a, User *u, int lane) {
+        Lane *l = &u->lanes[lane];
+        User **ring = &a->rings[lane];
+
+        if (l->in_ring)
                 return;
-        u->in_ring = true;
-        if (!a->ring) {
-                u->ring_next = u;
-                a->ring = u;
+        l->in_ring = true;
+        if (!*ring) {
+                l->ring_next = u;
+                *ring = u;
                 return;
         }
         /* Behind the current head: served after everyone already waiting. */
-        User *last = a->ring;
-        while (last->ring_next != a->ring)
-                last = last->ring_next;
-        last->ring_next = u;
-        u->ring_next = a->ring;
+        User *last = *ring;
+        while (last->lanes[lane].ring_next != *ring)
+                last = last->lanes[lane].ring_next;
+        last->lanes[lane].ring_next = u;
+        l->ring_next = *ring;
 }
 
-static void ring_remove(Authority *a, User *u) {
+static void ring_remove(Authority *a, User *u, int lane) {
+        Lane *l = &u->lanes[lane];
+        User **ring = &a->rings[lane];
         User *p;
 
-        if (!u->in_ring)
+        if (!l->in_ring)
                 return;
-        u->in_ring = false;
-        if (u->ring_next == u) {
-                a->ring = NULL;
-                u->ring_next = NULL;
+        l->in_ring = false;
+        if (l->ring_next == u) {
+                *ring = NULL;
+                l->ring_next = NULL;
                 return;
         }
-        for (p = a->ring; p->ring_next != u; p = p->ring_next)
+        for (p = *ring; p->lanes[lane].ring_next != u; p = p->lanes[lane].ring_next)
                 ;
-        p->ring_next = u->ring_next;
-        if (a->ring == u)
-                a->ring = u->ring_next;
-        u->ring_next = NULL;
+        p->lanes[lane].ring_next = l->ring_next;
+        if (*ring == u)
+                *ring = l->ring_next;
+        l->ring_next = NULL;
 }
 
 static void question_free(Question *q) {
@@ -280,24 +294,50 @@ static void question_free(Question *q) {
         free(q);
 }
 
-static void question_unqueue(Authority *a, Question *q) {
-        User *u = q->user;
+static int question_lane(const Question *q) {
+        return q->interactive ? LANE_INTERACTIVE : LANE_PLAIN;
+}
 
-        for (Question **p = &u->queue_head; *p; p = &(*p)->next_queued)
+static void question_unqueue(Authority *a, Question *q) {
+        int lane = question_lane(q);
+        Lane *l = &q->user->lanes[lane];
+
+        for (Question **p = &l->head; *p; p = &(*p)->next_queued)
                 if (*p == q) {
                         *p = q->next_queued;
-                        if (u->queue_tail == q) {
-                                u->queue_tail = NULL;
-                                for (Question *t = u->queue_head; t; t = t->next_queued)
-                                        u->queue_tail = t;
+                        if (l->tail == q) {
+                                l->tail = NULL;
+                                for (Question *t = l->head; t; t = t->next_queued)
+                                        l->tail = t;
                         }
                         q->next_queued = NULL;
-                        u->queued--;
+                        l->queued--;
                         a->queued--;
                         break;
                 }
-        if (!u->queue_head)
-                ring_remove(a, u);
+        if (!l->head)
+                ring_remove(a, q->user, lane);
+}
+
+/* A user with nothing queued or out is forgotten: the map stays as small
+ * as the set of users asking now. */
+static void user_maybe_free(Authority *a, User *u) {
+        char k[32];
+
+        for (int i = 0; i < N_LANES; i++)
+                if (u->lanes[i].head || u->lanes[i].sent || u->lanes[i].in_ring)
+                        return;
+        snprintf(k, sizeof(k), "%u", (unsigned) u->uid);
+        strmap_remove(a->users, k);
+}
+
+static void user_maybe_free_uid(Authority *a, uid_t uid) {
+        char k[32];
+        User *u;
+
+        snprintf(k, sizeof(k), "%u", (unsigned) uid);
+        if ((u = strmap_get(a->users, k)))
+                user_maybe_free(a, u);
 }
 
 /* ---- answers ------------------------------------------------------------ */
@@ -330,6 +370,56 @@ static void answer(Question *q, Verdict v, bool cacheable) {
 
 static void send_queued(Authority *a);
 
+typedef struct UserList {
+        User **v;
+        size_t n;
+} UserList;
+
+static void collect_user(const char *key, void *value, void *ud) {
+        UserList *l = ud;
+
+        l->v = xrealloc(l->v, sizeof(User *) * (l->n + 1));
+        l->v[l->n++] = value;
+}
+
+/* After a question timed out: polkitd is hung or far behind. Questions
+ * that have waited in the queues as long as a sent one may take fail now
+ * rather than wait as long again; younger ones keep their turn, so a
+ * polkitd that is merely slow costs only the oldest. */
+static void fail_stale(Authority *a) {
+        UserList users = { 0 };
+        Question *drop = NULL;
+        uint64_t now = 0;
+
+        sd_event_now(a->loop, CLOCK_MONOTONIC, &now);
+        strmap_foreach(a->users, collect_user, &users);
+        uid_t *uids = xmalloc0(sizeof(uid_t) * (users.n + 1));
+        for (size_t i = 0; i < users.n; i++)
+                uids[i] = users.v[i]->uid;
+        for (size_t i = 0; i < users.n; i++)
+                for (int lane = 0; lane < N_LANES; lane++) {
+                        Lane *l = &users.v[i]->lanes[lane];
+                        while (l->head && l->head->queued_at + a->limits.timeout_usec <= now) {
+                                Question *q = l->head;
+                                question_unqueue(a, q);
+                                q->sent = true; /* answered here, not dropped by a cancel */
+                                q->next_queued = drop;
+                                drop = q;
+                        }
+                }
+        while (drop) {
+                Question *q = drop;
+                drop = q->next_queued;
+                q->next_queued = NULL;
+                answer(q, VERDICT_FAILED, false);
+        }
+        /* The answers may have freed users already: found again by uid. */
+        for (size_t i = 0; i < users.n; i++)
+                user_maybe_free_uid(a, uids[i]);
+        free(uids);
+        free(users.v);
+}
+
 static int on_check_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
         Question *q = userdata;
         Authority *a = q->a;
@@ -339,14 +429,20 @@ static int on_check_reply(sd_bus_message *reply, void *userdata, sd_bus_error *r
         a->sent--;
         if (q->interactive)
                 a->sent_interactive--;
-        q->user->sent--;
+        q->user->lanes[question_lane(q)].sent--;
         q->slot = sd_bus_slot_unref(q->slot);
+        /* Freed once the answer is out, unless it has more to ask; found
+         * again by uid then, since what the answer does may free it. */
+        uid_t uid = q->user->uid;
+        q->user = NULL;
 
         if (sd_bus_message_is_method_error(reply, NULL)) {
-                log_warning("polkit CheckAuthorization failed: %s", sd_bus_message_get_error(reply)->message);
+                const sd_bus_error *e = sd_bus_message_get_error(reply);
+                log_warning("polkit CheckAuthorization failed: %s", e->message);
                 answer(q, VERDICT_FAILED, false);
-                send_queued(a);
-                return 0;
+                if (sd_bus_error_has_name(e, SD_BUS_ERROR_TIMEOUT) || sd_bus_error_has_name(e, SD_BUS_ERROR_NO_REPLY))
+                        fail_stale(a);
+                goto done;
         }
         r = sd_bus_message_enter_container(reply, 'r', "bba{ss}");
         if (r >= 0)
@@ -361,8 +457,7 @@ static int on_check_reply(sd_bus_message *reply, void *userdata, sd_bus_error *r
         }
         if (r < 0) {
                 answer(q, VERDICT_FAILED, false);
-                send_queued(a);
-                return 0;
+                goto done;
         }
         log_debug("polkit: %s for %s: authorized=%d challenge=%d", q->action, q->subject, authorized, challenge);
         /* A one-shot grant after authentication is for this question
@@ -375,7 +470,9 @@ static int on_check_reply(sd_bus_message *reply, void *userdata, sd_bus_error *r
                 answer(q, VERDICT_YES, !q->interactive || retains);
         else
                 answer(q, challenge ? VERDICT_CHALLENGE : VERDICT_NO, !challenge || !q->interactive);
+done:
         send_queued(a);
+        user_maybe_free_uid(a, uid);
         return 0;
 }
 
@@ -407,41 +504,42 @@ static int send_question(Authority *a, Question *q) {
         return r;
 }
 
-static bool can_send(Authority *a, User *u) {
-        Question *q = u->queue_head;
+static bool can_send(Authority *a, User *u, int lane) {
+        Lane *l = &u->lanes[lane];
 
-        if (!q || u->sent >= a->limits.max_sent_per_user)
+        if (!l->head)
                 return false;
-        if (q->interactive)
-                return a->sent_interactive < a->limits.max_interactive;
-        return a->sent - a->sent_interactive < a->limits.max_sent;
+        if (lane == LANE_INTERACTIVE)
+                return l->sent < a->limits.max_interactive_per_user &&
+                        a->sent_interactive < a->limits.max_interactive;
+        return l->sent < a->limits.max_sent_per_user && a->sent - a->sent_interactive < a->limits.max_sent;
 }
 
-/* Sends queued questions while the limits allow: one from each user in
- * turn, so a user with many questions waits behind everyone else's next
- * one, never in front of them. */
-static void send_queued(Authority *a) {
+/* Sends queued questions of @lane while the limits allow: one from each
+ * user in turn, so a user with many questions waits behind everyone
+ * else's next one, never in front of them. */
+static void send_lane(Authority *a, int lane) {
         for (;;) {
-                User *u = a->ring, *chosen = NULL, *next;
+                User *u = a->rings[lane], *chosen = NULL, *next;
                 Question *q;
 
                 if (!u)
                         return;
                 do {
-                        if (can_send(a, u)) {
+                        if (can_send(a, u, lane)) {
                                 chosen = u;
                                 break;
                         }
-                        u = u->ring_next;
-                } while (u != a->ring);
+                        u = u->lanes[lane].ring_next;
+                } while (u != a->rings[lane]);
                 if (!chosen)
                         return;
-                q = chosen->queue_head;
-                next = chosen->ring_next != chosen ? chosen->ring_next : NULL;
+                q = chosen->lanes[lane].head;
+                next = chosen->lanes[lane].ring_next != chosen ? chosen->lanes[lane].ring_next : NULL;
                 question_unqueue(a, q);
                 /* The user after it goes first next time. */
                 if (next)
-                        a->ring = next;
+                        a->rings[lane] = next;
                 q->sent = true;
                 if (send_question(a, q) < 0) {
                         /* Unreachable polkit means no. */
@@ -451,8 +549,14 @@ static void send_queued(Authority *a) {
                 a->sent++;
                 if (q->interactive)
                         a->sent_interactive++;
-                chosen->sent++;
+                chosen->lanes[lane].sent++;
         }
+}
+
+static void send_queued(Authority *a) {
+        /* Interactive questions first: there are few, and a person waits. */
+        send_lane(a, LANE_INTERACTIVE);
+        send_lane(a, LANE_PLAIN);
 }
 
 /* ---- asking --------------------------------------------------------------- */
@@ -469,7 +573,9 @@ static Verdict ask(Authority *a, Subject *s, AuthWaiter *w) {
         if (s->state != 2)
                 return VERDICT_FAILED; /* without a uid there is no one to ask about */
         v = cache_get(a, ck);
-        if (v != VERDICT_PENDING)
+        /* A remembered challenge answers a question that may not
+         * authenticate; one that may is asked afresh. */
+        if (v != VERDICT_PENDING && !(v == VERDICT_CHALLENGE && w->interactive))
                 return v;
         if (!w->interactive) {
                 _cleanup_free_ char *chk = challenge_key(s->name, w->action, &w->details);
@@ -481,8 +587,11 @@ static Verdict ask(Authority *a, Subject *s, AuthWaiter *w) {
         qk = question_key(s->name, w->action, &w->details, w->interactive);
         q = strmap_get(a->questions, qk);
         if (!q) {
+                int lane = w->interactive ? LANE_INTERACTIVE : LANE_PLAIN;
+                Lane *l;
                 u = user_get(a, s->uid);
-                if (u->queued >= a->limits.max_queued_per_user) {
+                l = &u->lanes[lane];
+                if (l->queued >= a->limits.max_queued_per_user) {
                         log_warning("Too many authorization questions queued for uid %u", (unsigned) s->uid);
                         return VERDICT_FAILED;
                 }
@@ -495,14 +604,15 @@ static Verdict ask(Authority *a, Subject *s, AuthWaiter *w) {
                 details_copy(&q->details, &w->details);
                 q->interactive = w->interactive;
                 strmap_put(a->questions, q->key, q);
-                if (u->queue_tail)
-                        u->queue_tail->next_queued = q;
+                if (l->tail)
+                        l->tail->next_queued = q;
                 else
-                        u->queue_head = q;
-                u->queue_tail = q;
-                u->queued++;
+                        l->head = q;
+                l->tail = q;
+                l->queued++;
                 a->queued++;
-                ring_add(a, u);
+                sd_event_now(a->loop, CLOCK_MONOTONIC, &q->queued_at);
+                ring_add(a, u, lane);
         }
         w->question = q;
         w->next = q->waiters;
@@ -673,9 +783,11 @@ void authority_cancel(Authority *a, AuthWaiter *w) {
                 /* Nobody waits for a question not sent yet: drop it. A sent
                  * one is answered into the cache anyway. */
                 if (!q->waiters && !q->sent) {
+                        User *u = q->user;
                         question_unqueue(a, q);
                         strmap_steal(a->questions, q->key);
                         question_free(q);
+                        user_maybe_free(a, u);
                 }
         }
         waiter_free(w);
@@ -727,11 +839,32 @@ int authority_resolve(Authority *a, const char *subject, void (*cb)(void *ud, in
         return 0;
 }
 
+static void count_interactive(const char *key, void *value, void *ud) {
+        User *u = value;
+        unsigned *n = ud;
+
+        *n += u->lanes[LANE_INTERACTIVE].queued;
+}
+
 void authority_stats(Authority *a, AuthorityStats *st) {
-        st->cached = (unsigned) strmap_size(a->cache);
-        st->subjects = (unsigned) strmap_size(a->subjects);
-        st->queued = a->queued;
-        st->sent = a->sent;
+        *st = (AuthorityStats) {
+                .cached = (unsigned) strmap_size(a->cache),
+                .subjects = (unsigned) strmap_size(a->subjects),
+                .users = (unsigned) strmap_size(a->users),
+                .queued = a->queued,
+                .sent = a->sent,
+                .sent_interactive = a->sent_interactive,
+        };
+        strmap_foreach(a->users, count_interactive, &st->queued_interactive);
+}
+
+unsigned authority_subject_cached(Authority *a, const char *subject) {
+        Subject *s = strmap_get(a->subjects, subject);
+        unsigned n = 0;
+
+        for (CacheEntry *e = s ? s->entries : NULL; e; e = e->subject_next)
+                n++;
+        return n;
 }
 
 /* ---- forgetting ------------------------------------------------------------ */
@@ -740,6 +873,41 @@ static int on_polkit_changed(sd_bus_message *m, void *userdata, sd_bus_error *re
         log_debug("polkit rules changed; forgetting cached verdicts");
         cache_clear(userdata);
         return 0;
+}
+
+/* The questions of a caller that left and that polkit has not seen yet
+ * are not sent: whoever waits for them learns the answer is no. A storm
+ * from callers that come and go costs polkit nothing. */
+static void subject_drop_questions(Authority *a, Subject *s) {
+        char k[32];
+        User *u;
+
+        if (s->state != 2)
+                return;
+        snprintf(k, sizeof(k), "%u", (unsigned) s->uid);
+        u = strmap_get(a->users, k);
+        /* First out of the queues, then answered: the answers may cancel
+         * other questions, which must not be freed under this loop (a
+         * question marked sent is left to its answer). */
+        Question *drop = NULL;
+        for (int lane = 0; u && lane < N_LANES; lane++)
+                for (Question *q = u->lanes[lane].head, *next; q; q = next) {
+                        next = q->next_queued;
+                        if (!streq(q->subject, s->name))
+                                continue;
+                        question_unqueue(a, q);
+                        q->sent = true;
+                        q->next_queued = drop;
+                        drop = q;
+                }
+        while (drop) {
+                Question *q = drop;
+                drop = q->next_queued;
+                q->next_queued = NULL;
+                answer(q, VERDICT_FAILED, false);
+        }
+        /* The answers may have freed the user: found again by uid. */
+        user_maybe_free_uid(a, s->uid);
 }
 
 static int on_name_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
@@ -756,6 +924,7 @@ static int on_name_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error
         }
         if (name[0] != ':' || *new_owner || !(s = strmap_get(a->subjects, name)))
                 return 0;
+        subject_drop_questions(a, s);
         /* A lookup still in flight keeps the subject until it ends. */
         if (s->slot) {
                 s->gone = true;

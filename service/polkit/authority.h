@@ -38,7 +38,8 @@ typedef void (*authority_cb)(void *ud, Verdict v);
 typedef struct AuthorityLimits {
         unsigned max_sent;              /* questions out at once, all users */
         unsigned max_sent_per_user;
-        unsigned max_interactive;       /* the interactive lane */
+        unsigned max_interactive;       /* the interactive lane, all users */
+        unsigned max_interactive_per_user;
         unsigned max_queued_per_user;   /* beyond this a user's questions fail at once */
         unsigned cache_size;            /* verdicts kept */
         uint64_t timeout_usec;          /* for a non-interactive question */
@@ -67,9 +68,14 @@ int authority_resolve(Authority *a, const char *subject, void (*cb)(void *ud, in
                       AuthWaiter **ret);
 
 typedef struct AuthorityStats {
-        unsigned cached;
-        unsigned subjects;
+        unsigned cached;                /* verdicts remembered */
+        unsigned subjects;              /* callers known */
+        unsigned users;                 /* users with questions queued or out */
         unsigned queued;
+        unsigned queued_interactive;
         unsigned sent;
+        unsigned sent_interactive;
 } AuthorityStats;
 void authority_stats(Authority *a, AuthorityStats *st);
+/* Verdicts remembered for one caller. */
+unsigned authority_subject_cached(Authority *a, const char *subject);

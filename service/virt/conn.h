@@ -24,6 +24,7 @@ typedef enum ConnState {
 
 typedef struct Manager Manager;
 typedef struct ConnWaiter ConnWaiter;
+typedef struct SettleWaiter SettleWaiter;
 
 /* Indices of the Connect facts (model/kind.c lists them). */
 enum {
@@ -59,8 +60,14 @@ struct Connection {
         sd_event_source *waiting_timer;
         EventItem *pending_head, *pending_tail; /* events that arrived while listing */
         struct StrMap *unseen;  /* "<kind>/<key>" -> events of an object being read */
+        struct StrMap *settling; /* domain key -> its events waiting for libvirt's state */
+        SettleWaiter *settle_waiters;
         EventReg *regs;
         int nregs;
+        struct Jobs *jobs;      /* its long operations (jobs.c) */
+        bool installing;        /* a listing is being installed */
+        sd_event_source *recheck_timer;
+        bool rechecking;        /* a worker lists what libvirt still defines */
 };
 
 struct Manager {
@@ -83,6 +90,15 @@ void manager_start(Manager *m);
  * the first attempt is under way; then @cb follows once it ends or after a
  * bounded wait, with whether the connection came up. */
 int conn_when_ready(Connection *c, void (*cb)(void *ud, bool up), void *ud);
+/* Whether conn_when_ready() would make a caller wait now. */
+bool conn_connecting(Connection *c);
+
+/* Whether the table shows the effect of every lifecycle event of domain
+ * @key relayed so far. If not (libvirt's state is being read back), returns
+ * a waiter and calls @cb(@ud) once it does (or the connection is lost);
+ * NULL means it does now. */
+SettleWaiter *conn_when_settled(Connection *c, const char *key, void (*cb)(void *ud), void *ud);
+void conn_settled_wait_cancel(Connection *c, SettleWaiter *w);
 
 /* A new reference on the connection's libvirt connection, or NULL. */
 virConnectPtr conn_ref_vconn(Connection *c);
@@ -92,6 +108,15 @@ virConnectPtr conn_ref_vconn(Connection *c);
  * listing of the kind is under way, it lists once more after that one. */
 void conn_refresh(Connection *c, KindId kind);
 
+/* How often a connection compares the inactive domains libvirt defines
+ * with its table, for those that leave without an event (an offline
+ * migration tells its source nothing). */
+uint64_t conn_recheck_usec(void);
+
+/* Reads object @key of @kind back from libvirt and publishes what it says,
+ * removing it when libvirt no longer has it (domains; a no-op for other
+ * kinds). */
+void conn_reread(Connection *c, KindId kind, const char *key);
 /* Whether libvirt announces changes of @kind on this connection with
  * events; if not, a call's reply publishes what its worker saw at once. */
 bool conn_kind_has_events(Connection *c, KindId kind);

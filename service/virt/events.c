@@ -24,11 +24,39 @@ static struct {
 
 /* Each registration gets an opaque that also records its event id, so one
  * callback can serve several ids of the same signature. */
-typedef struct RegOpaque {
+typedef struct RegOpaque RegOpaque;
+struct RegOpaque {
         Connection *conn;
         unsigned gen;
         int id;
-} RegOpaque;
+        uint64_t token;                 /* unique: found again without touching a freed one */
+        RegOpaque *prev, *next;         /* in the list of those libvirt holds */
+};
+
+/* Every opaque libvirt holds for a registration, until it gives it back
+ * through reg_opaque_free(): a connection still open at exit keeps them,
+ * and they are known, not lost. */
+static struct {
+        pthread_mutex_t lock;
+        RegOpaque *head;
+        uint64_t tokens;
+} held = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void reg_opaque_free(void *p) {
+        RegOpaque *r = p;
+
+        if (!r)
+                return;
+        pthread_mutex_lock(&held.lock);
+        if (r->prev)
+                r->prev->next = r->next;
+        else if (held.head == r)
+                held.head = r->next;
+        if (r->next)
+                r->next->prev = r->prev;
+        pthread_mutex_unlock(&held.lock);
+        free(r);
+}
 
 #define REG_ID(opaque) (((RegOpaque *) (opaque))->id)
 
@@ -309,12 +337,35 @@ static void on_metadata(virConnectPtr c, virDomainPtr dom, int type, const char 
         queue(ev);
 }
 
-static void *reg_opaque(Connection *conn, unsigned gen, int id) {
+/* After a failed registration: libvirt may or may not have given the
+ * opaque back already, depending on where it failed. Freed here only if it
+ * did not, found by its token, so a freed one is never touched. */
+static void reg_opaque_abandon(uint64_t token) {
+        RegOpaque *found = NULL;
+
+        pthread_mutex_lock(&held.lock);
+        for (RegOpaque *r = held.head; r; r = r->next)
+                if (r->token == token) {
+                        found = r;
+                        break;
+                }
+        pthread_mutex_unlock(&held.lock);
+        reg_opaque_free(found);
+}
+
+static RegOpaque *reg_opaque(Connection *conn, unsigned gen, int id) {
         RegOpaque *r = xmalloc0(sizeof(*r));
 
         r->conn = conn;
         r->gen = gen;
         r->id = id;
+        pthread_mutex_lock(&held.lock);
+        r->token = ++held.tokens;
+        r->next = held.head;
+        if (held.head)
+                held.head->prev = r;
+        held.head = r;
+        pthread_mutex_unlock(&held.lock);
         return r;
 }
 
@@ -356,35 +407,34 @@ static void add_reg(EventReg **regs, int *n, KindId kind, int id) {
  * kind or its events (the test driver has no secrets) has none of it. */
 static void add_other(virConnectPtr vc, Connection *conn, unsigned gen, EventReg **regs, int *n, KindId kind,
                       int event_id, void (*cb)(void)) {
-        void *opaque = reg_opaque(conn, gen, event_id);
+        RegOpaque *opaque = reg_opaque(conn, gen, event_id);
+        uint64_t token = opaque->token;
         int id;
 
         switch (kind) {
         case KIND_NETWORK:
                 id = virConnectNetworkEventRegisterAny(vc, NULL, event_id, (virConnectNetworkEventGenericCallback) cb,
-                                                       opaque, free);
+                                                       opaque, reg_opaque_free);
                 break;
         case KIND_STORAGE_POOL:
                 id = virConnectStoragePoolEventRegisterAny(vc, NULL, event_id,
                                                            (virConnectStoragePoolEventGenericCallback) cb, opaque,
-                                                           free);
+                                                           reg_opaque_free);
                 break;
         case KIND_NODE_DEVICE:
                 id = virConnectNodeDeviceEventRegisterAny(vc, NULL, event_id,
                                                           (virConnectNodeDeviceEventGenericCallback) cb, opaque,
-                                                          free);
+                                                          reg_opaque_free);
                 break;
         case KIND_SECRET:
                 id = virConnectSecretEventRegisterAny(vc, NULL, event_id, (virConnectSecretEventGenericCallback) cb,
-                                                      opaque, free);
+                                                      opaque, reg_opaque_free);
                 break;
         default:
                 abort();
         }
         if (id < 0) {
-                /* libvirt calls the free callback only for a registration
-                 * it made: this one is still ours. */
-                free(opaque);
+                reg_opaque_abandon(token);
                 virResetLastError();
                 return;
         }
@@ -395,22 +445,21 @@ int events_register(virConnectPtr vc, Connection *conn, unsigned gen, EventReg *
         EventReg *v = NULL;
         int n = 0;
 
-        void *opaque = reg_opaque(conn, gen, EVENT_CLOSED);
-
-        /* libvirt calls the free callback only for a registration it made:
-         * the opaque of a failed one is still ours. */
-        if (virConnectRegisterCloseCallback(vc, on_close, opaque, free) < 0) {
-                /* Drivers without a remote side (test://) have nothing to close. */
-                free(opaque);
+        RegOpaque *close_opaque = reg_opaque(conn, gen, EVENT_CLOSED);
+        uint64_t close_token = close_opaque->token;
+        if (virConnectRegisterCloseCallback(vc, on_close, close_opaque, reg_opaque_free) < 0) {
+                /* Drivers without a remote side (test://) have nothing to
+                 * close. */
+                reg_opaque_abandon(close_token);
                 virResetLastError();
         }
         for (size_t i = 0; i < ELEMENTSOF(domain_registrations); i++) {
-                opaque = reg_opaque(conn, gen, domain_registrations[i].id);
+                RegOpaque *opaque = reg_opaque(conn, gen, domain_registrations[i].id);
+                uint64_t token = opaque->token;
                 int id = virConnectDomainEventRegisterAny(vc, NULL, domain_registrations[i].id,
-                                                          domain_registrations[i].cb, opaque, free);
-                if (id < 0)
-                        free(opaque);
+                                                          domain_registrations[i].cb, opaque, reg_opaque_free);
                 if (id < 0) {
+                        reg_opaque_abandon(token);
                         if (i == 0) {
                                 events_unregister(vc, v, n);
                                 free(v);

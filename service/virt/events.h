@@ -31,6 +31,7 @@ typedef struct EventItem {
         char *name;
         uint32_t dom_id;
         bool lifecycle;                 /* a lifecycle event of its kind */
+        bool relayed;                   /* its signal has gone out */
         int event, detail;              /* lifecycle events; for EVENT_CLOSED, the reason */
         /* Other events are relayed as signal @member on the object's
          * interface with these arguments. */

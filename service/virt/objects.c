@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "domain.h"
+#include "jobs.h"
 #include "lifecycle.h"
 #include "objects.h"
 #include "util.h"
@@ -432,6 +433,16 @@ static int nwfilter_list(virConnectPtr c, void ***handles) {
 
 #define VIRT_KIND(p, no) { p##_ref, p##_unref, p##_key, p##_fetch, p##_lookup, p##_list, (no) }
 
+/* ---- jobs: virtbusd's own objects; the handle is what their workers share -- */
+
+static void job_ref(void *h) {
+        job_handle_ref(h);
+}
+
+static void job_unref(void *h) {
+        job_handle_unref(h);
+}
+
 static const VirtKind virt_kinds[KIND_MAX] = {
         [KIND_DOMAIN] = VIRT_KIND(domain, VIR_ERR_NO_DOMAIN),
         [KIND_NETWORK] = VIRT_KIND(network, VIR_ERR_NO_NETWORK),
@@ -441,6 +452,8 @@ static const VirtKind virt_kinds[KIND_MAX] = {
         [KIND_NODE_DEVICE] = VIRT_KIND(nodedev, VIR_ERR_NO_NODE_DEVICE),
         [KIND_INTERFACE] = VIRT_KIND(iface, VIR_ERR_NO_INTERFACE),
         [KIND_NWFILTER] = VIRT_KIND(nwfilter, VIR_ERR_NO_NWFILTER),
+        /* Neither listed nor looked up in libvirt: the daemon makes them. */
+        [KIND_JOB] = { job_ref, job_unref, NULL, NULL, NULL, NULL, VIR_ERR_OPERATION_INVALID },
 };
 
 const VirtKind *virt_kind(KindId k) {

@@ -7,6 +7,7 @@
 #include "paths.h"
 #include "pool.h"
 #include "util.h"
+#include "xmlread.h"
 
 char *work_snapshot_path(Work *w, const char *name) {
         char uuid[VIR_UUID_STRING_BUFLEN] = "";
@@ -276,6 +277,30 @@ int op_snapshot_list_children(Work *w) {
         int n = virDomainSnapshotListAllChildren(w->sub_handle, &children, work_u32(w, 0));
 
         return snapshot_paths_out(w, children, n);
+}
+
+/* ---- which calls are long ones ----------------------------------------------- */
+
+bool op_domain_create_probe(Work *w) {
+        /* Starting from a managed save image restores the saved memory. */
+        return virDomainHasManagedSaveImage(w->handle, 0) > 0;
+}
+
+bool op_domain_snapshot_create_probe(Work *w) {
+        /* Only a running domain's memory takes long to save: disk-only
+         * snapshots and redefined metadata are quick. */
+        if (work_u32(w, 1) & (VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY | VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE))
+                return false;
+        return virDomainIsActive(w->handle) > 0;
+}
+
+bool op_snapshot_revert_probe(Work *w) {
+        _cleanup_free_ char *xml = virDomainSnapshotGetXMLDesc(w->sub_handle, 0);
+        _cleanup_free_ char *state = xml_root_child_text(xml, "state");
+
+        /* A snapshot of a running or paused domain holds its memory, which
+         * reverting loads. */
+        return state && (streq(state, "running") || streq(state, "paused") || streq(state, "pmsuspended"));
 }
 
 /* ---- block jobs ------------------------------------------------------------------ */

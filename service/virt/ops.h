@@ -129,6 +129,27 @@ int op_domain_send_process_signal(Work *w);
 int op_snapshot_get_parent(Work *w);
 int op_snapshot_list_children(Work *w);
 
+/* Domain.UndefineWithStorage (ops-removal.c). Its own flag, above
+ * libvirt's undefine flags, which it passes on: only say what would be
+ * removed. */
+#define VIRTBUS_UNDEFINE_STORAGE_DRY_RUN (1u << 31)
+/* No wipe: the volumes are only deleted. */
+#define WIPE_NONE (-2)
+/* A virStorageVolWipeAlgorithm by virsh's name for it, WIPE_NONE for "",
+ * -1 for an unknown one. */
+int wipe_algorithm_from_name(const char *name);
+int op_domain_undefine_storage_resolve(Work *w);
+bool op_domain_undefine_storage_probe(Work *w);
+int op_domain_undefine_with_storage(Work *w);
+
+/* Which calls are long ones (ROW_JOB rows that are only sometimes). */
+bool op_domain_create_probe(Work *w);
+bool op_domain_snapshot_create_probe(Work *w);
+bool op_snapshot_revert_probe(Work *w);
+
+/* org.libvirt.Job */
+int op_job_cancel(Work *w);
+
 /* org.libvirt.Network */
 int op_network_get_dhcp_leases(Work *w);
 int op_network_set_autostart(Work *w);

@@ -3,7 +3,9 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <fcntl.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 
 #include "log.h"
 #include "pool.h"
@@ -16,7 +18,7 @@ typedef struct Queue {
 struct Pool {
         pthread_mutex_t lock;
         pthread_cond_t cond;
-        Queue reads, changes;
+        Queue internal, reads, changes;
         unsigned change_running, change_max;
         bool last_was_change;   /* alternate when both kinds wait */
         bool quit;
@@ -73,6 +75,10 @@ static Task *next_task(Pool *p, bool *change) {
         bool can_change = p->changes.head && p->change_running < p->change_max;
         bool prefer_change = can_change && (!p->reads.head || !p->last_was_change);
 
+        if (p->internal.head) {
+                *change = false;
+                return pop(&p->internal);
+        }
         if (prefer_change) {
                 *change = true;
                 p->last_was_change = true;
@@ -107,6 +113,8 @@ static void *worker_main(void *arg) {
                 pthread_mutex_unlock(&p->lock);
 
                 virResetLastError();
+                if (!change && !t->internal)
+                        test_read_delay();
                 t->run(t);
                 virResetLastError();
 
@@ -174,7 +182,7 @@ fail:
 void pool_submit(Pool *p, Task *t) {
         p->pending++;
         pthread_mutex_lock(&p->lock);
-        push(t->change ? &p->changes : &p->reads, t);
+        push(t->change ? &p->changes : t->internal ? &p->internal : &p->reads, t);
         pthread_cond_signal(&p->cond);
         pthread_mutex_unlock(&p->lock);
 }
@@ -234,18 +242,51 @@ void pool_free(Pool *p) {
                 pthread_detach(p->threads[i]);
         free(p->threads);
         sd_event_source_disable_unref(p->done_source);
-        if (p->done_fd >= 0)
-                close(p->done_fd);
-        /* Queued tasks are dropped with the process; nothing else owns them. */
+        /* done_fd stays open: a detached worker that comes back from a long
+         * libvirt call (a save) still posts to it, and must not write to
+         * whatever file might take its number. Queued tasks are dropped
+         * with the process; nothing else owns them. */
 }
 
-void test_delay(void) {
+static void delay_from(const char *name) {
 #ifdef VIRTBUS_TEST_DELAY_SEAM
-        const char *e = getenv("VIRTBUS_TEST_DELAY_MS");
+        const char *e = getenv(name);
         if (e && *e) {
                 long ms = strtol(e, NULL, 10);
                 if (ms > 0 && ms < 600000)
                         usleep((useconds_t) ms * 1000);
         }
+#endif
+}
+
+void test_delay(void) {
+        delay_from("VIRTBUS_TEST_DELAY_MS");
+}
+
+void test_read_delay(void) {
+        delay_from("VIRTBUS_TEST_READ_DELAY_MS");
+}
+
+void test_barrier(const char *point) {
+#ifdef VIRTBUS_TEST_DELAY_SEAM
+        const char *dir = getenv("VIRTBUS_TEST_BARRIER_DIR");
+        _cleanup_free_ char *path = NULL;
+        struct stat st;
+        char buf[64];
+        ssize_t n;
+        int fd;
+
+        if (!dir || !*dir || !point || strchr(point, '/'))
+                return;
+        path = xasprintf("%s/%s", dir, point);
+        if (stat(path, &st) < 0 || !S_ISFIFO(st.st_mode))
+                return;
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return;
+        do
+                n = read(fd, buf, sizeof(buf));
+        while (n > 0 || (n < 0 && errno == EINTR));
+        close(fd);
 #endif
 }

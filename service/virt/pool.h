@@ -19,6 +19,10 @@ struct Task {
         /* Changes may never take every worker, so reads always find one;
          * neither kind can starve the other. */
         bool change;
+        /* The daemon's own short reads that a reply waits for (the state
+         * libvirt keeps after an event): served before callers' reads, so a
+         * flood of those never holds back a change's reply. */
+        bool internal;
 };
 
 typedef struct Pool Pool;
@@ -35,3 +39,12 @@ unsigned pool_pending(Pool *p);
 /* Test builds only: sleeps VIRTBUS_TEST_DELAY_MS before a long operation,
  * so tests can hold one in flight. A no-op otherwise. */
 void test_delay(void);
+/* Test builds only: when VIRTBUS_TEST_BARRIER_DIR holds a FIFO named
+ * @point, the worker opens it for reading, which returns once the test has
+ * opened it for writing (so the test knows the worker is here), and reads
+ * until the test closes it (which lets the worker go on). A no-op
+ * otherwise. */
+void test_barrier(const char *point);
+/* Test builds only: sleeps VIRTBUS_TEST_READ_DELAY_MS before every read a
+ * worker runs, so tests can flood the pool with slow reads. */
+void test_read_delay(void);

@@ -30,9 +30,29 @@ void work_fail_msg(Work *w, int code, const char *fmt, ...) {
         w->err.message = msg;
 }
 
+void work_need_perm(Work *w, const char *object, const char *perm, const Details *details) {
+        WorkPerm *p;
+
+        w->perms = xrealloc(w->perms, sizeof(WorkPerm) * (w->nperms + 1));
+        p = &w->perms[w->nperms++];
+        memset(p, 0, sizeof(*p));
+        p->object = object;
+        p->perm = perm;
+        details_copy(&p->details, details);
+}
+
+void work_perms_free(WorkPerm *perms, unsigned n) {
+        for (unsigned i = 0; i < n; i++)
+                details_clear(&perms[i].details);
+        free(perms);
+}
+
 void work_clear_results(Work *w) {
         value_clear_many(w->out, WORK_MAX_OUT);
         details_clear(&w->details);
+        work_perms_free(w->perms, w->nperms);
+        w->perms = NULL;
+        w->nperms = 0;
         virResetError(&w->err);
         w->r = 0;
         if (w->have_after)
@@ -46,6 +66,41 @@ void work_clear_results(Work *w) {
         w->found = NULL;
         free(w->found_key);
         w->found_key = NULL;
+}
+
+void work_read_elsewhere(Work *w) {
+        const VirtKind *vk = virt_kind(w->kind);
+        _cleanup_free_ char *key = NULL;
+
+        if (!w->nelsewhere || !w->handle || !vk || !vk->lookup || !(key = vk->key(w->handle)))
+                return;
+        for (unsigned i = 0; i < w->nelsewhere; i++) {
+                WorkElsewhere *e = &w->elsewhere[i];
+                void *h = vk->lookup(e->vconn, key);
+                if (!h)
+                        continue;
+                if (virt_fetch(w->kind, h, e->facts) == 0) {
+                        e->found = true;
+                        e->handle = h;
+                } else
+                        vk->unref(h);
+        }
+        virResetLastError();
+}
+
+void work_elsewhere_free(Work *w) {
+        for (unsigned i = 0; i < w->nelsewhere; i++) {
+                WorkElsewhere *e = &w->elsewhere[i];
+                if (e->found)
+                        facts_clear(kind_get(w->kind), e->facts);
+                if (e->handle)
+                        virt_kind(w->kind)->unref(e->handle);
+                if (e->vconn)
+                        virConnectClose(e->vconn);
+        }
+        free(w->elsewhere);
+        w->elsewhere = NULL;
+        w->nelsewhere = 0;
 }
 
 const Value *work_arg(const Work *w, unsigned i) {
@@ -85,8 +140,9 @@ int work_found(Work *w, KindId kind, void *handle, unsigned out) {
                 work_fail(w);
                 return -1;
         }
-        if (w->found) {
-                vk->unref(w->found);
+        if (w->found)
+                virt_kind(w->found_kind)->unref(w->found);
+        if (w->found_key) {
                 facts_clear(kind_get(w->found_kind), w->found_facts);
                 free(w->found_key);
         }

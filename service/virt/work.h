@@ -17,7 +17,28 @@
 #define WORK_MAX_OUT 4
 
 typedef struct Work Work;
+typedef struct JobHandle JobHandle;
+
+/* A permission a call needs on another object than its target, found on
+ * a worker before authorization (the volumes a removal takes along). */
+typedef struct WorkPerm {
+        const char *object, *perm;      /* static storage */
+        Details details;                /* that object's polkit details */
+} WorkPerm;
 union ShapeFn;
+
+/* The target as another of the daemon's connections sees it after the
+ * call (the destination of a migration, when the daemon serves it). */
+typedef struct WorkElsewhere {
+        /* In. */
+        virConnectPtr vconn;            /* referenced */
+        unsigned conn;                  /* the connection's index in the manager */
+        uint64_t since;                 /* its space's change count when the call ran */
+        /* Out. */
+        bool found;
+        void *handle;                   /* referenced */
+        Value facts[MAX_FACTS];
+} WorkElsewhere;
 
 struct Work {
         /* In: referenced libvirt objects, and the parsed arguments. */
@@ -35,9 +56,12 @@ struct Work {
         char *const *prefix;
         const char *snapshot_prefix;
         bool capture_after;             /* read the target's facts after success */
+        JobHandle *job;                 /* the job the call runs as, referenced, or NULL */
 
         /* Out. */
         Details details;                /* resolve steps: for polkit */
+        WorkPerm *perms;                /* resolve steps: more permissions to ask for */
+        unsigned nperms;
         Value out[WORK_MAX_OUT];
         int r;                          /* < 0: failed, see err */
         virError err;
@@ -49,13 +73,25 @@ struct Work {
         void *found;                    /* referenced */
         char *found_key;
         Value found_facts[MAX_FACTS];
+        /* The other connections where the target may be after the call. */
+        WorkElsewhere *elsewhere;
+        unsigned nelsewhere;
 };
 
 /* Records libvirt's last error as the result. */
 void work_fail(Work *w);
 void work_fail_msg(Work *w, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Resolve steps: the call also needs @perm on @object (a polkit object),
+ * whose details are @details. */
+void work_need_perm(Work *w, const char *object, const char *perm, const Details *details);
+void work_perms_free(WorkPerm *perms, unsigned n);
 /* Clears everything the worker produced (the inputs stay). */
 void work_clear_results(Work *w);
+/* After a successful call: looks the target up on the other connections
+ * in w->elsewhere and reads its facts where it is. */
+void work_read_elsewhere(Work *w);
+/* Drops w->elsewhere, inputs and results. */
+void work_elsewhere_free(Work *w);
 
 /* Reads argument @i, whose type the row's signature fixed. */
 const char *work_str(const Work *w, unsigned i);
