@@ -157,6 +157,9 @@ hold_install(VbpFixture *f, const char *hold_action, const char *allow_action)
         "        action.id == \"" ACTION_PREFIX "connect.search-domains\" ||\n"
         "        action.id == \"%s\")\n"
         "        return polkit.Result.YES;\n"
+        /* monitor would spare them every per-object question. */
+        "    if (action.id == \"" ACTION_PREFIX "monitor\")\n"
+        "        return polkit.Result.NO;\n"
         "});\n",
         hold_action, latch, h->started, h->fifo, h->log, allow_action ? allow_action : "-");
     vbp_polkit_set_rule(f->polkit, "10-hold.rules", rule);
@@ -311,6 +314,13 @@ test_cache_bounded(VbpFixture *f)
     g_autofree gchar *size = g_strdup_printf("%d", CACHE_SIZE);
     restart_with(f, "VIRTBUS_TEST_AUTH_CACHE_SIZE", size);
     define_many(f, "cache", 3 * CACHE_SIZE);
+    /* Without monitor, every domain is a question of its own. */
+    vbp_polkit_set_rule(f->polkit, "10-no-monitor.rules",
+                        "polkit.addRule(function(action, subject) {\n"
+                        "    if (action.id == \"" ACTION_PREFIX "monitor\" &&\n"
+                        "        (subject.user == \"" VBP_USER_ALICE "\" || subject.user == \"" VBP_USER_NOBODY "\"))\n"
+                        "        return polkit.Result.NO;\n"
+                        "});\n");
 
     guint subjects_before = stat_get(f, "auth-subjects");
     g_autoptr(VbpCaller) nobody = vbp_caller_new(VBP_USER_NOBODY);
@@ -409,6 +419,8 @@ test_detail_capped(VbpFixture *f)
     g_autofree gchar *out = scratch(f, "detail");
     g_autofree gchar *rule = g_strdup_printf(
         "polkit.addRule(function(action, subject) {\n"
+        "    if (subject.user == \"" VBP_USER_ALICE "\" && action.id == \"" ACTION_PREFIX "monitor\")\n"
+        "        return polkit.Result.NO;\n"
         "    if (subject.user == \"" VBP_USER_ALICE "\" && action.id == \"" ACTION_PREFIX "domain.getattr\") {\n"
         "        polkit.spawn([\"/bin/sh\", \"-c\", 'printf %%s \"$1\" > \"$2\"', \"sh\",\n"
         "                      action.lookup(\"domain_name\"), \"%s\"]);\n"
