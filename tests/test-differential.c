@@ -332,6 +332,7 @@ static const struct {
         const char *property;
 } extension_properties[] = {
         { "org.libvirt.Connect", "Connected" },
+        { "org.libvirt.Domain", "Job" },
         { "org.libvirt.Domain", "State" },
         { "org.libvirt.Domain", "StateReason" },
 };
@@ -790,6 +791,9 @@ collect_signals(Run *r)
                 g_autofree gchar *text = NULL;
 
                 if (!g_str_has_prefix(sig->interface, IFACE_PREFIX))
+                        continue;
+                /* org.libvirt.Job is virtbusd's own interface. */
+                if (g_str_equal(sig->interface, "org.libvirt.Job"))
                         continue;
                 if (sig->consumed && r->barrier && g_str_equal(sig->path, r->barrier) &&
                     g_str_equal(sig->member, "Refresh"))

@@ -387,6 +387,28 @@ static void drop_pending(Connection *c) {
         c->pending_tail = NULL;
 }
 
+/* Pool events held for their volumes' listing go on, in order. */
+static void release_pool_events(Connection *c) {
+        EventItem *list = c->pool_head;
+
+        c->pool_head = c->pool_tail = NULL;
+        while (list) {
+                EventItem *ev = list;
+                list = ev->next;
+                ev->next = NULL;
+                on_event(ev, c->manager);
+        }
+}
+
+static void drop_pool_events(Connection *c) {
+        while (c->pool_head) {
+                EventItem *ev = c->pool_head;
+                c->pool_head = ev->next;
+                event_item_free(ev);
+        }
+        c->pool_tail = NULL;
+}
+
 static void connection_lost(Connection *c, const char *why) {
         if (c->state == CONN_DOWN)
                 return;
@@ -397,6 +419,7 @@ static void connection_lost(Connection *c, const char *why) {
         c->gen++;
         strmap_clear(c->unseen);
         strmap_clear(c->settling);
+        drop_pool_events(c);
         /* Reads waiting for events of the old connection answer now. */
         wake_settled(c, NULL, UINT64_MAX, true);
         jobs_disconnected(c);
@@ -595,6 +618,12 @@ static void refresh_done(Task *t) {
         if (c->refresh_again[rt->kind]) {
                 c->refresh_again[rt->kind] = false;
                 conn_refresh(c, rt->kind);
+        } else if (rt->kind == KIND_STORAGE_VOL && c->pool_head) {
+                /* This listing began after every pool event held: they go
+                 * on now, with the pool's volumes already what libvirt
+                 * has, so a pool's Create replies after its volumes are
+                 * on the bus. */
+                release_pool_events(c);
         }
         free(rt);
 }
@@ -1195,8 +1224,23 @@ static void on_event(EventItem *ev, void *userdata) {
         /* A pool's volumes change with it: libvirt lists none while it is
          * inactive, and a refresh or a (re)start may find others. Volumes
          * have no events of their own, so they are listed again. */
-        if (ev->kind == KIND_STORAGE_POOL)
+        if (ev->kind == KIND_STORAGE_POOL && !ev->vols_listed) {
+                /* The event waits for that listing (see refresh_done()). */
+                ev->vols_listed = true;
+                ev->next = NULL;
+                if (c->pool_tail)
+                        c->pool_tail->next = ev;
+                else
+                        c->pool_head = ev;
+                c->pool_tail = ev;
                 conn_refresh(c, KIND_STORAGE_VOL);
+                if (!c->refreshing[KIND_STORAGE_VOL]) {
+                        /* Nothing to list (the connection is not up): the
+                         * events go on at once. */
+                        release_pool_events(c);
+                }
+                return;
+        }
         if (ev->lifecycle) {
                 if (!on_lifecycle(c, ev))
                         event_item_free(ev);

@@ -59,6 +59,7 @@ struct Connection {
         ConnWaiter *waiters;    /* calls waiting for the first attempt */
         sd_event_source *waiting_timer;
         EventItem *pending_head, *pending_tail; /* events that arrived while listing */
+        EventItem *pool_head, *pool_tail;       /* pool events waiting for their volumes' listing */
         struct StrMap *unseen;  /* "<kind>/<key>" -> events of an object being read */
         struct StrMap *settling; /* domain key -> its events waiting for libvirt's state */
         SettleWaiter *settle_waiters;

@@ -32,6 +32,7 @@ typedef struct EventItem {
         uint32_t dom_id;
         bool lifecycle;                 /* a lifecycle event of its kind */
         bool relayed;                   /* its signal has gone out */
+        bool vols_listed;               /* a pool's: its volumes listed again since */
         int event, detail;              /* lifecycle events; for EVENT_CLOSED, the reason */
         /* Other events are relayed as signal @member on the object's
          * interface with these arguments. */
