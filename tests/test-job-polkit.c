@@ -25,7 +25,8 @@ static const char alice_rule[] =
     "polkit.addRule(function(action, subject) {\n"
     "    if (subject.user != \"" VBP_USER_ALICE "\")\n"
     "        return polkit.Result.NOT_HANDLED;\n"
-    "    if (action.id == \"" ACTION_PREFIX "domain.snapshot\")\n"
+    "    if (action.id == \"" ACTION_PREFIX "domain.snapshot\" ||\n"
+    "        action.id == \"" ACTION_PREFIX "domain.write\")\n"
     "        return polkit.Result.YES;\n"
     "    if (action.id == \"" ACTION_PREFIX "domain.hibernate\")\n"
     "        return polkit.Result.NO;\n"
@@ -61,6 +62,9 @@ test_cancel_needs_the_operations_permission(VbpFixture *pf)
     g_autofree gchar *saving = vj_wait_job_added(f, TEST_DOMAIN_PATH, NULL, WAIT_MS);
     g_autoptr(GVariant) seen = vbp_call_ok(alice, saving, VB_IFACE_PROPERTIES, "Get",
                                            g_variant_new("(ss)", VJ_IFACE_JOB, "Operation"));
+    g_autoptr(GVariant) seen_op = g_variant_get_child_value(seen, 0);
+    g_autoptr(GVariant) op_value = g_variant_get_variant(seen_op);
+    g_assert_cmpstr(g_variant_get_string(op_value, NULL), ==, "save");
     g_autoptr(VbpReply) refused = vbp_call_err(alice, saving, VJ_IFACE_JOB, "Cancel", NULL, VBP_DBUS_ACCESS_DENIED);
     g_autofree gchar *action = vbp_reply_action(refused);
     g_assert_cmpstr(action, ==, ACTION_PREFIX "domain.hibernate");

@@ -20,8 +20,12 @@ static const Row job_rows[] = {
         PROPERTY("StartTime", JOB_START_TIME, "t"),
         PROPERTY("StartedByUID", JOB_STARTED_BY_UID, "x"),
 
-        /* Not a change: it must not wait behind the job it cancels. */
-        METHOD("Cancel", NO_ARGS, NO_RESULT, .flags = ROW_JOB_PERM, .run = op_job_cancel),
+        /* Not a change: it must not wait behind the job it cancels. What
+         * the job's operation took, and what libvirt asks of
+         * virDomainAbortJob and virDomainBlockJobAbort (only domain jobs
+         * can be canceled). */
+        METHOD("Cancel", NO_ARGS, NO_RESULT, .flags = ROW_JOB_PERM, .perms = { PERM("domain", "write") },
+               .run = op_job_cancel),
 
         SIGNAL("Completed", ARGS("b", success, "s", message)),
 };
