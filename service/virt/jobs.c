@@ -41,7 +41,6 @@ struct Job {
 };
 
 struct Jobs {
-        Connection *conn;
         Job *list;
         uint64_t last_id;
         StrMap *asking;                 /* domain keys a worker is asking about */
@@ -118,6 +117,13 @@ int job_cancel(JobHandle *h, Work *w) {
                 return -1;
         }
         pthread_mutex_lock(&h->lock);
+        if (h->finished) {
+                pthread_mutex_unlock(&h->lock);
+                /* libvirt would abort whatever job the domain runs now. */
+                work_fail_msg(w, VIR_ERR_OPERATION_INVALID, "Requested operation is not valid: the %s job has ended",
+                              h->operation);
+                return -1;
+        }
         h->cancel_requested = true;
         entered = h->in_libvirt;
         pthread_mutex_unlock(&h->lock);
@@ -249,17 +255,11 @@ static const Operation *operation_get(const char *name) {
 /* ---- the registry -------------------------------------------------------------- */
 
 static Jobs *jobs_of(Connection *c) {
-        if (!c->jobs)
-                c->jobs = jobs_new(c);
+        if (!c->jobs) {
+                c->jobs = xmalloc0(sizeof(Jobs));
+                c->jobs->asking = strmap_new(NULL);
+        }
         return c->jobs;
-}
-
-Jobs *jobs_new(Connection *c) {
-        Jobs *js = xmalloc0(sizeof(*js));
-
-        js->conn = c;
-        js->asking = strmap_new(NULL);
-        return js;
 }
 
 static Job *find_by_id(Jobs *js, const char *id) {
@@ -386,6 +386,9 @@ void jobs_finish(Connection *c, Job *j, bool ok, const char *message) {
                   message ? message : "");
         /* Completed first: the object still exists when it is said how it
          * ended, and goes right after. */
+        pthread_mutex_lock(&j->h->lock);
+        j->h->finished = true;
+        pthread_mutex_unlock(&j->h->lock);
         space_signal(s, j->path, "org.libvirt.Job", "Completed", args, 2);
         value_clear_many(args, 2);
         if ((o = space_get(s, KIND_JOB, j->id)))
@@ -416,9 +419,8 @@ typedef struct ReadTask {
         Connection *conn;
         unsigned gen;
         Job *job;
-        char *job_id;
         JobHandle *h;
-        virConnectPtr vc;
+        virConnectPtr vc;               /* closed on the worker */
         JobStats st;
         bool asked;                     /* libvirt answered */
         JobStats last;                  /* how a job that ended went */
@@ -451,8 +453,7 @@ static int get_block_stats(virDomainPtr dom, const char *disk, JobStats *st) {
         return 0;
 }
 
-static void run_read(Task *t) {
-        ReadTask *rt = (ReadTask *) t;
+static void read_job(ReadTask *rt) {
         virDomainPtr dom = target_or_lookup(rt->h, rt->vc);
 
         if (!dom)
@@ -466,6 +467,16 @@ static void run_read(Task *t) {
         if (rt->asked && !job_running(rt->st.type))
                 rt->have_last = get_stats(dom, true, &rt->last) == 0;
         virDomainFree(dom);
+}
+
+static void run_read(Task *t) {
+        ReadTask *rt = (ReadTask *) t;
+
+        read_job(rt);
+        /* Here, not on the loop thread: the last reference of a connection
+         * that went meanwhile closes it, which talks to libvirtd. */
+        if (rt->vc)
+                virConnectClose(TAKE_PTR(rt->vc));
 }
 
 static void publish_facts(Connection *c, Job *j, const JobStats *st) {
@@ -511,27 +522,20 @@ static void read_done(Task *t) {
         j->reading = false;
         if (j->ended)
                 job_free(j);
+        else if (rt->gen == c->gen && rt->asked && !job_running(rt->st.type) && j->external)
+                finish_external(c, j, rt); /* frees j */
+        else if (rt->gen == c->gen && rt->asked && !job_running(rt->st.type) && j->h->disk && j->returned)
+                /* Its event named the disk otherwise (a path for a
+                 * target): libvirt's word that it is over. */
+                jobs_finish(c, j, true, ""); /* frees j */
         else {
-                if (rt->gen == c->gen && rt->asked) {
-                        if (job_running(rt->st.type))
-                                publish_facts(c, j, &rt->st);
-                        else if (j->external)
-                                finish_external(c, j, rt); /* frees j */
-                        else if (j->h->disk && j->returned)
-                                /* Its event named the disk otherwise (a
-                                 * path for a target): libvirt's word that
-                                 * it is over. */
-                                jobs_finish(c, j, true, ""); /* frees j */
-                }
-                if (j == find_by_id(jobs_of(c), rt->job_id))
-                        rearm(j);
+                if (rt->gen == c->gen && rt->asked && job_running(rt->st.type))
+                        publish_facts(c, j, &rt->st);
+                rearm(j);
         }
         job_stats_clear(&rt->st);
         job_stats_clear(&rt->last);
         job_handle_unref(rt->h);
-        if (rt->vc)
-                virConnectClose(rt->vc);
-        free(rt->job_id);
         free(rt);
 }
 
@@ -555,7 +559,6 @@ static bool start_reading(Job *j) {
         rt->conn = c;
         rt->gen = c->gen;
         rt->job = j;
-        rt->job_id = xstrdup(j->id);
         rt->h = job_handle_ref(j->h);
         rt->vc = conn_ref_vconn(c);
         job_stats_clear(&rt->st);
@@ -572,7 +575,6 @@ typedef struct AskTask {
         Task task;
         Connection *conn;
         unsigned gen;
-        virConnectPtr vc;
         size_t n;
         char **keys;
         void **doms;
@@ -636,8 +638,6 @@ static void ask_done(Task *t) {
         free(at->keys);
         free(at->doms);
         free(at->st);
-        if (at->vc)
-                virConnectClose(at->vc);
         free(at);
 }
 
@@ -672,7 +672,6 @@ static void ask_submit(Connection *c, AskTask *at) {
                 at->task.done(&at->task);
                 return;
         }
-        at->vc = conn_ref_vconn(c);
         pool_submit(c->manager->pool, &at->task);
 }
 

@@ -47,6 +47,7 @@ struct JobHandle {
         pthread_mutex_t lock;           /* guards what follows */
         bool cancel_requested;
         bool in_libvirt;                /* libvirt has been asked to do it */
+        bool finished;                  /* over: Cancel must not reach a later job */
         uint64_t done, total;           /* counted progress */
 };
 
@@ -65,7 +66,6 @@ int job_cancel(JobHandle *h, Work *w);
 typedef struct Job Job;
 typedef struct Jobs Jobs;
 
-Jobs *jobs_new(Connection *c);
 
 /* What a call that starts a job says about it. */
 typedef struct JobSpec {
