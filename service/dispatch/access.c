@@ -358,8 +358,13 @@ static void hide_arg_object(Call *c, unsigned ask) {
         call_fail(c, &e);
 }
 
+/* The call's flags argument, 0 for a row that has none. */
+static uint64_t call_flags(Call *c) {
+        return c->flags_arg >= 0 && c->in[c->flags_arg].type == 'u' ? c->in[c->flags_arg].u : 0;
+}
+
 static bool perm_applies(Call *c, const Perm *p) {
-        uint64_t flags = c->flags_arg >= 0 && c->in[c->flags_arg].type == 'u' ? c->in[c->flags_arg].u : 0;
+        uint64_t flags = call_flags(c);
 
         switch (p->when) {
         case WHEN_ALWAYS: return true;
@@ -481,8 +486,10 @@ static void authorize_step(Call *c) {
                         for (unsigned k = 0; k < c->work.perms[i].details.n; k++)
                                 details_set(e, c->work.perms[i].details.d[k].key, c->work.perms[i].details.d[k].value);
                         details_set(e, "verb", verb);
+                        /* Question k goes with dv[k]: the loop above may
+                         * have asked fewer than n. */
+                        dv[c->nasks] = e;
                         ask_add(c, ASK_PERM, action_name(c->work.perms[i].object, c->work.perms[i].perm));
-                        dv[n + i] = e;
                 }
                 unsigned nother = n + c->work.nperms;
                 /* Answers from the cache come at once, and may end the
@@ -829,7 +836,7 @@ static int check_xml_host_paths(Call *c, unsigned arg, const char *what, sd_bus_
 }
 
 static bool flags_have(Call *c, uint64_t flags) {
-        return c->flags_arg >= 0 && c->in[c->flags_arg].type == 'u' && (c->in[c->flags_arg].u & flags) == flags;
+        return (call_flags(c) & flags) == flags;
 }
 
 int access_check_args(Call *c, sd_bus_error *error) {
@@ -880,12 +887,8 @@ int access_check_args(Call *c, sd_bus_error *error) {
                 if (r < 0)
                         return r;
         }
-        /* What polkit is shown must be what libvirt acts on, whole: a value
-         * too long to show is refused, never cut. */
-        if (c->details.cut)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "A name, path or URI of more than %u bytes is not accepted",
-                                         DETAIL_VALUE_MAX);
+        /* A value too long to show polkit whole is refused once every
+         * check has run (call.c, PHASE_READY). */
         return 0;
 }
 

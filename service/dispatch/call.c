@@ -1209,6 +1209,8 @@ void call_continue(Call *c) {
                 int r = parse(c, &e);
                 if (r >= 0 && c->row && c->row->check && !c->reading_properties)
                         r = c->row->check(c, &e);
+                /* What polkit is shown must be what libvirt acts on,
+                 * whole: a value too long to show is refused, never cut. */
                 if (r >= 0 && c->details.cut)
                         r = sd_bus_error_setf(&e, SD_BUS_ERROR_INVALID_ARGS,
                                               "A name, path or URI of more than %u bytes is not accepted",

@@ -573,10 +573,11 @@ static Verdict ask(Authority *a, Subject *s, AuthWaiter *w) {
         if (s->state != 2)
                 return VERDICT_FAILED; /* without a uid there is no one to ask about */
         v = cache_get(a, ck);
-        /* A remembered challenge answers a question that may not
-         * authenticate; one that may is asked afresh. */
-        if (v != VERDICT_PENDING && !(v == VERDICT_CHALLENGE && w->interactive))
+        if (v != VERDICT_PENDING)
                 return v;
+        /* A remembered challenge (kept apart, see answer()) answers a
+         * question that may not authenticate; one that may is asked
+         * afresh. */
         if (!w->interactive) {
                 _cleanup_free_ char *chk = challenge_key(s->name, w->action, &w->details);
                 v = cache_get(a, chk);
