@@ -989,3 +989,73 @@ __lsan_is_turned_off(void)
 {
     return 1;
 }
+
+/* ---- commands ------------------------------------------------------------------ */
+
+gboolean
+vb_spawn(const char *const *argv, gchar **out, gchar **err)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree gchar *o = NULL;
+    g_autofree gchar *e = NULL;
+    gint status = 0;
+
+    if (!g_spawn_sync(NULL, (gchar **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &o, &e, &status, &error))
+        g_error("cannot run %s: %s", argv[0], error->message);
+    if (out)
+        *out = g_steal_pointer(&o);
+    if (err)
+        *err = g_steal_pointer(&e);
+    return g_spawn_check_wait_status(status, NULL);
+}
+
+gchar *
+vb_command_output(const char *const *argv, gboolean must_succeed)
+{
+    g_autofree gchar *out = NULL;
+    g_autofree gchar *err = NULL;
+
+    if (!vb_spawn(argv, &out, &err) && must_succeed) {
+        g_autofree gchar *cmd = g_strjoinv(" ", (gchar **)argv);
+        g_error("%s failed: %s%s", cmd, out ? out : "", err ? err : "");
+    }
+    return g_steal_pointer(&out);
+}
+
+/* Set up front: only async-signal-safe calls in the handler. */
+static const char *const *interrupt_cmds[2];
+
+static void
+run_and_wait(const char *const *argv)
+{
+    pid_t pid;
+
+    if (!argv)
+        return;
+    pid = fork();
+    if (pid == 0) {
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    if (pid > 0)
+        waitpid(pid, NULL, 0);
+}
+
+static void
+on_interrupt(int sig)
+{
+    run_and_wait(interrupt_cmds[0]);
+    run_and_wait(interrupt_cmds[1]);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+void
+vb_cleanup_on_interrupt(const char *const *first, const char *const *second)
+{
+    interrupt_cmds[0] = first;
+    interrupt_cmds[1] = second;
+    signal(SIGTERM, on_interrupt);
+    signal(SIGINT, on_interrupt);
+    signal(SIGHUP, on_interrupt);
+}

@@ -104,6 +104,20 @@ typedef struct {
 void vb_init(int *argc, char ***argv);
 int vb_run(void);
 
+/* Runs @argv (searched in PATH) to its end; its output goes to @out and
+ * @err when given, and is captured all the same otherwise (stdout carries
+ * TAP). Whether it exited with status 0. */
+gboolean vb_spawn(const char *const *argv, gchar **out, gchar **err);
+/* The same, returning its output; with @must_succeed, a failure ends the
+ * program with the command and what it printed. */
+gchar *vb_command_output(const char *const *argv, gboolean must_succeed);
+/* When the test runner interrupts the program (SIGTERM, SIGINT, SIGHUP),
+ * runs @first and then @second (NULL-terminated argument lists, the latter
+ * may be NULL) before dying of the signal, so that what the program started
+ * (a private libvirtd and its guests) does not outlive it. The lists and
+ * their strings must live as long as the program. */
+void vb_cleanup_on_interrupt(const char *const *first, const char *const *second);
+
 gboolean vb_reference_mode(void);
 /* Whether a fixture started with @opts runs libvirt-dbus. */
 gboolean vb_options_reference(const VbDaemonOptions *opts);

@@ -33,54 +33,11 @@ typedef struct {
 
 /* ---- stopping everything, even when interrupted ------------------------------------ */
 
-/* Prepared up front: only async-signal-safe calls in the handler. */
 static const char *stop_argv[5];
 static const char *rm_argv[4];
 
-static void
-run_and_wait(const char *const *argv)
-{
-    pid_t pid = fork();
-
-    if (pid == 0) {
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    if (pid > 0)
-        waitpid(pid, NULL, 0);
-}
-
-/* A runner's timeout (SIGTERM) must not leave libvirtd and its guests
- * behind: they go, then the program; its running case follows through
- * PR_SET_PDEATHSIG. */
-static void
-on_interrupt(int sig)
-{
-    run_and_wait(stop_argv);
-    run_and_wait(rm_argv);
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
-
 /* ---- tools ------------------------------------------------------------------------------ */
 
-/* Output not asked for is captured all the same: stdout carries TAP. */
-static gboolean
-spawn(const char *const *argv, gchar **out, gchar **err)
-{
-    g_autoptr(GError) error = NULL;
-    g_autofree gchar *o = NULL;
-    g_autofree gchar *e = NULL;
-    gint status = 0;
-
-    if (!g_spawn_sync(NULL, (gchar **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &o, &e, &status, &error))
-        g_error("cannot run %s: %s", argv[0], error->message);
-    if (out)
-        *out = g_steal_pointer(&o);
-    if (err)
-        *err = g_steal_pointer(&e);
-    return g_spawn_check_wait_status(status, NULL);
-}
 
 gchar *
 vq_run_argv(const char *const *argv)
@@ -88,7 +45,7 @@ vq_run_argv(const char *const *argv)
     g_autofree gchar *err = NULL;
     gchar *out = NULL;
 
-    if (!spawn(argv, &out, &err)) {
+    if (!vb_spawn(argv, &out, &err)) {
         g_autofree gchar *cmd = g_strjoinv(" ", (gchar **)argv);
         g_error("%s failed: %s%s", cmd, out ? out : "", err ? err : "");
     }
@@ -129,7 +86,7 @@ vq_virsh_try(gchar **out, gchar **err, const char *first, ...)
     va_start(ap, first);
     g_autoptr(GPtrArray) argv = virsh_argv(first, ap);
     va_end(ap);
-    return spawn((const char *const *)argv->pdata, out, err);
+    return vb_spawn((const char *const *)argv->pdata, out, err);
 }
 
 virConnectPtr
@@ -306,12 +263,12 @@ start_libvirtd(const char *name)
     rm_argv[0] = "/bin/rm";
     rm_argv[1] = "-rf";
     rm_argv[2] = vq.dir;
-    signal(SIGTERM, on_interrupt);
-    signal(SIGINT, on_interrupt);
-    signal(SIGHUP, on_interrupt);
+    /* A runner's timeout (SIGTERM) must not leave libvirtd and its guests
+     * behind; the running case follows through PR_SET_PDEATHSIG. */
+    vb_cleanup_on_interrupt(stop_argv, rm_argv);
 
     const char *start[] = { vq.script, "start", vq.dir, NULL };
-    if (!spawn(start, &out, &err))
+    if (!vb_spawn(start, &out, &err))
         vq.start_error = g_strdup_printf("could not start libvirtd: %s%s", out ? out : "", err ? err : "");
     else
         g_setenv(DIR_ENV, vq.dir, TRUE);
@@ -423,8 +380,8 @@ vq_run(void)
     if (vq.owner && vq.dir) {
         const char *stop[] = { vq.script, "stop", "--guests", vq.dir, NULL };
         const char *rm[] = { "rm", "-rf", vq.dir, NULL };
-        spawn(stop, NULL, NULL);
-        spawn(rm, NULL, NULL);
+        vb_spawn(stop, NULL, NULL);
+        vb_spawn(rm, NULL, NULL);
     }
     return ret;
 }

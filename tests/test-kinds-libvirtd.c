@@ -34,22 +34,6 @@ static struct {
 
 /* ---- tools ----------------------------------------------------------------------- */
 
-static gchar *
-run_argv(const char *const *argv, gboolean must_succeed)
-{
-    g_autoptr(GError) error = NULL;
-    g_autofree gchar *out = NULL;
-    g_autofree gchar *err = NULL;
-    gint status = 0;
-
-    g_spawn_sync(NULL, (gchar **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &status, &error);
-    g_assert_no_error(error);
-    if (must_succeed && !g_spawn_check_wait_status(status, NULL)) {
-        g_autofree gchar *cmd = g_strjoinv(" ", (gchar **)argv);
-        g_error("%s failed: %s%s", cmd, out ? out : "", err ? err : "");
-    }
-    return g_steal_pointer(&out);
-}
 
 /* virsh -q -c <uri> ARGS... (NULL-terminated); returns its output. */
 static gchar *
@@ -67,7 +51,7 @@ virsh(const char *first, ...)
         g_ptr_array_add(argv, (gpointer)a);
     va_end(ap);
     g_ptr_array_add(argv, NULL);
-    return run_argv((const char *const *)argv->pdata, TRUE);
+    return vb_command_output((const char *const *)argv->pdata, TRUE);
 }
 
 static gchar *
@@ -87,7 +71,7 @@ static void
 assert_qcow2(const char *file, guint64 virtual_size)
 {
     const char *argv[] = { "qemu-img", "info", "-U", file, NULL };
-    g_autofree gchar *out = run_argv(argv, TRUE);
+    g_autofree gchar *out = vb_command_output(argv, TRUE);
     g_autofree gchar *size = g_strdup_printf("(%" G_GUINT64_FORMAT " bytes)", virtual_size);
 
     if (!strstr(out, "file format: qcow2") || !strstr(out, size))
@@ -460,8 +444,8 @@ test_restart(VbFixture *f, gconstpointer data)
     g_assert_cmpint(kill(f->daemon_pid, SIGSTOP), ==, 0);
     const char *restart_kill[] = { lv.script, "stop", "--kill", lv.dir, NULL };
     const char *restart_start[] = { lv.script, "start", lv.dir, NULL };
-    g_free(run_argv(restart_kill, TRUE));
-    g_free(run_argv(restart_start, TRUE));
+    g_free(vb_command_output(restart_kill, TRUE));
+    g_free(vb_command_output(restart_start, TRUE));
     g_free(virsh("secret-undefine", gone_uuid, NULL));
     g_free(virsh("nwfilter-undefine", "vb-gone", NULL));
     g_autofree gchar *secret_xml = g_strdup_printf("<secret ephemeral='no' private='no'><uuid>%s</uuid></secret>",
@@ -525,20 +509,6 @@ fail_case(gconstpointer reason)
 /* libvirtd goes with the program even when the test runner interrupts it. */
 static const char *stop_argv[5];
 
-static void
-on_interrupt(int sig)
-{
-    pid_t pid = fork();
-
-    if (pid == 0) {
-        execv(stop_argv[0], (char *const *)stop_argv);
-        _exit(127);
-    }
-    if (pid > 0)
-        waitpid(pid, NULL, 0);
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
 
 static const struct {
     const char *name;
@@ -587,9 +557,7 @@ main(int argc, char **argv)
         stop_argv[2] = "--guests";
         stop_argv[3] = lv.dir;
         stop_argv[4] = NULL;
-        signal(SIGTERM, on_interrupt);
-        signal(SIGINT, on_interrupt);
-        signal(SIGHUP, on_interrupt);
+        vb_cleanup_on_interrupt(stop_argv, NULL);
     }
     for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
         if (g_getenv("VIRTBUS_KINDS_DIR") && !start_error) {
@@ -616,8 +584,8 @@ main(int argc, char **argv)
     if (owner && lv.dir) {
         const char *stop[] = { lv.script, "stop", "--guests", lv.dir, NULL };
         const char *rm[] = { "rm", "-rf", lv.dir, NULL };
-        g_autofree gchar *o1 = run_argv(stop, FALSE);
-        g_autofree gchar *o2 = run_argv(rm, FALSE);
+        g_autofree gchar *o1 = vb_command_output(stop, FALSE);
+        g_autofree gchar *o2 = vb_command_output(rm, FALSE);
     }
     return ret;
 }

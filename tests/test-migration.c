@@ -69,50 +69,8 @@ host_path(Host h)
 static const char *stop_argv[4];
 static const char *rm_argv[4];
 
-static void
-run_and_wait(const char *const *argv)
-{
-    pid_t pid = fork();
-
-    if (pid == 0) {
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    if (pid > 0)
-        waitpid(pid, NULL, 0);
-}
-
-/* A runner's timeout (SIGTERM) must not leave the hosts and their guests
- * behind. Only async-signal-safe calls here: the argument lists are
- * prepared up front. */
-static void
-on_interrupt(int sig)
-{
-    run_and_wait(stop_argv);
-    run_and_wait(rm_argv);
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
-
 /* ---- tools ------------------------------------------------------------------------------ */
 
-/* Output not asked for is captured all the same: stdout carries TAP. */
-static gboolean
-spawn(const char *const *argv, gchar **out, gchar **err)
-{
-    g_autoptr(GError) error = NULL;
-    g_autofree gchar *o = NULL;
-    g_autofree gchar *e = NULL;
-    gint status = 0;
-
-    if (!g_spawn_sync(NULL, (gchar **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &o, &e, &status, &error))
-        g_error("cannot run %s: %s", argv[0], error->message);
-    if (out)
-        *out = g_steal_pointer(&o);
-    if (err)
-        *err = g_steal_pointer(&e);
-    return g_spawn_check_wait_status(status, NULL);
-}
 
 static GPtrArray *
 virsh_argv(Host h, const char *first, va_list ap)
@@ -141,7 +99,7 @@ virsh(Host h, const char *first, ...)
     va_start(ap, first);
     g_autoptr(GPtrArray) argv = virsh_argv(h, first, ap);
     va_end(ap);
-    if (!spawn((const char *const *)argv->pdata, &out, &err)) {
+    if (!vb_spawn((const char *const *)argv->pdata, &out, &err)) {
         g_autofree gchar *cmd = g_strjoinv(" ", (gchar **)argv->pdata);
         g_error("%s failed: %s%s", cmd, out ? out : "", err ? err : "");
     }
@@ -159,7 +117,7 @@ virsh_try(Host h, gchar **out, gchar **err, const char *first, ...)
     va_start(ap, first);
     g_autoptr(GPtrArray) argv = virsh_argv(h, first, ap);
     va_end(ap);
-    ok = spawn((const char *const *)argv->pdata, out, err);
+    ok = vb_spawn((const char *const *)argv->pdata, out, err);
     if (out && *out)
         g_strstrip(*out);
     if (err && *err)
@@ -1248,12 +1206,12 @@ start_hosts(void)
     rm_argv[0] = "/bin/rm";
     rm_argv[1] = "-rf";
     rm_argv[2] = mt.dir;
-    signal(SIGTERM, on_interrupt);
-    signal(SIGINT, on_interrupt);
-    signal(SIGHUP, on_interrupt);
+    /* A runner's timeout (SIGTERM) must not leave the hosts and their
+     * guests behind. */
+    vb_cleanup_on_interrupt(stop_argv, rm_argv);
 
     const char *start[] = { mt.script, "start", mt.dir, NULL };
-    if (!spawn(start, &out, &err)) {
+    if (!vb_spawn(start, &out, &err)) {
         mt.start_error = g_strdup_printf("could not start the hosts: %s%s", out ? out : "", err ? err : "");
         return;
     }
@@ -1332,8 +1290,8 @@ hosts_stop(void)
     if (mt.owner && mt.dir) {
         const char *stop[] = { mt.script, "stop", mt.dir, NULL };
         const char *rm[] = { "rm", "-rf", mt.dir, NULL };
-        spawn(stop, NULL, NULL);
-        spawn(rm, NULL, NULL);
+        vb_spawn(stop, NULL, NULL);
+        vb_spawn(rm, NULL, NULL);
     }
 }
 

@@ -2746,21 +2746,6 @@ libvirtd_stop(void)
 }
 
 static void
-on_interrupt(int sig)
-{
-    /* Only async-signal-safe calls: the script stops the daemon. */
-    pid_t pid = fork();
-    if (pid == 0) {
-        execv(libvirtd_stop_argv[0], (char **)libvirtd_stop_argv);
-        _exit(127);
-    }
-    if (pid > 0)
-        waitpid(pid, NULL, 0);
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
-
-static void
 libvirtd_start(void)
 {
     g_autoptr(GError) error = NULL;
@@ -2782,9 +2767,7 @@ libvirtd_start(void)
     libvirtd_stop_argv[1] = "stop";
     libvirtd_stop_argv[2] = "--guests";
     libvirtd_stop_argv[3] = libvirtd_dir;
-    signal(SIGTERM, on_interrupt);
-    signal(SIGINT, on_interrupt);
-    signal(SIGHUP, on_interrupt);
+    vb_cleanup_on_interrupt(libvirtd_stop_argv, NULL);
     const char *argv[] = { script, "start", libvirtd_dir, NULL };
     if (!g_spawn_sync(NULL, (gchar **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error) ||
         !g_spawn_check_wait_status(status, NULL)) {

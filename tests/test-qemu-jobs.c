@@ -247,6 +247,9 @@ test_restart(VbFixture *f, gconstpointer data)
     /* The Save call was the old service's; its reply is lost with it. */
     vj_async_wait(&save, VQ_WAIT_MS);
     g_assert_nonnull(save.error);
+    /* The bus answers for a service that left without replying. */
+    g_autofree gchar *lost = g_dbus_error_get_remote_error(save.error);
+    g_assert_cmpstr(lost, ==, "org.freedesktop.DBus.Error.NoReply");
 
     vs_assert_state(f, paused, VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_USER);
     vs_assert_state(f, running, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_BOOTED);

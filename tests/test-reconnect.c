@@ -120,23 +120,6 @@ on_interrupt(int sig)
 
 /* ---- running tools -------------------------------------------------------------- */
 
-static gchar *
-run_argv(const char *const *argv, gboolean must_succeed)
-{
-    g_autoptr(GError) error = NULL;
-    g_autofree gchar *out = NULL;
-    g_autofree gchar *err = NULL;
-    gint status = 0;
-
-    g_spawn_sync(NULL, (gchar **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &status,
-                 &error);
-    g_assert_no_error(error);
-    if (must_succeed && !g_spawn_check_wait_status(status, NULL)) {
-        g_autofree gchar *cmd = g_strjoinv(" ", (gchar **)argv);
-        g_error("%s failed: %s%s", cmd, out ? out : "", err ? err : "");
-    }
-    return g_steal_pointer(&out);
-}
 
 /* virsh -q -c <uri> ARGS... (NULL-terminated); returns its output. */
 static gchar *
@@ -154,21 +137,21 @@ virsh(const char *first, ...)
         g_ptr_array_add(argv, (gpointer)a);
     va_end(ap);
     g_ptr_array_add(argv, NULL);
-    return run_argv((const char *const *)argv->pdata, TRUE);
+    return vb_command_output((const char *const *)argv->pdata, TRUE);
 }
 
 static void
 libvirtd_start(void)
 {
     const char *argv[] = { lv.script, "start", lv.dir, NULL };
-    g_free(run_argv(argv, TRUE));
+    g_free(vb_command_output(argv, TRUE));
 }
 
 static void
 libvirtd_kill(void)
 {
     const char *argv[] = { lv.script, "stop", "--kill", lv.dir, NULL };
-    g_free(run_argv(argv, TRUE));
+    g_free(vb_command_output(argv, TRUE));
 }
 
 /* ---- domains -------------------------------------------------------------------- */
@@ -716,8 +699,8 @@ main(int argc, char **argv)
         /* The guests and libvirtd go; so does their state. */
         const char *stop[] = { lv.script, "stop", "--guests", lv.dir, NULL };
         const char *rm[] = { "rm", "-rf", lv.dir, NULL };
-        g_autofree gchar *o1 = run_argv(stop, FALSE);
-        g_autofree gchar *o2 = run_argv(rm, FALSE);
+        g_autofree gchar *o1 = vb_command_output(stop, FALSE);
+        g_autofree gchar *o2 = vb_command_output(rm, FALSE);
     }
     return ret;
 }
